@@ -1,0 +1,49 @@
+# Model Registry workshop kit. `make workshop` runs the workshop; `make test` runs every test.
+# Both set up .venv first (only when pyproject.toml changed since the last install).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PIP_FLAGS ?= --disable-pip-version-check --quiet
+
+.PHONY: setup workshop test lab backend-start backend-stop backend-status registry clean distclean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The kit needs Python 3.11 or newer: install it, or run make PYTHON=python3.11 ...")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[test]'
+	@touch $(STAMP)
+
+workshop: setup
+	@$(PY) -m helpers backend start
+	@$(PY) -m helpers workshop
+	@echo
+	@echo "The registry now holds (explore it in notebooks or with the aws CLI; see README):"
+	@$(PY) -m helpers registry
+
+test: setup
+	$(PY) -m pytest tests
+
+lab: setup
+	@$(PY) -m helpers backend start
+	@eval "$$($(PY) -m helpers backend env)" && $(VENV)/bin/jupyter lab --ip 127.0.0.1 --notebook-dir notebooks
+
+backend-start: setup
+	@$(PY) -m helpers backend start
+backend-stop: setup
+	@$(PY) -m helpers backend stop
+backend-status: setup
+	@$(PY) -m helpers backend status
+registry: setup
+	@$(PY) -m helpers registry
+
+clean:
+	-@test -x $(PY) && $(PY) -m helpers backend stop
+	rm -rf build .pytest_cache
+
+distclean: clean
+	rm -rf $(VENV) .workshop *.egg-info

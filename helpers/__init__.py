@@ -1,0 +1,37 @@
+"""Helpers for the SageMaker Model Registry workshop: backend, clients, and the plumbing around them.
+
+``import helpers`` is cheap: the modules that pull in boto3, pandas, xgboost or the SageMaker SDK
+load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .errors import BackendNotRunning, NotReadyError, WorkshopError
+
+__all__ = ["BackendNotRunning", "NotReadyError", "WorkshopError", "session", "client"]
+__version__ = "0.1.0"
+
+_SUBMODULES = {"aws", "backend", "checks", "config", "runner", "registry"}
+
+
+def session(region: str | None = None, backend_name: str | None = None):
+    """A boto3 Session for the chosen backend; see :func:`helpers.aws.session`."""
+    from .aws import session as _session
+
+    return _session(region, backend_name)
+
+
+def client(service: str, region: str | None = None, **kwargs: Any):
+    """A boto3 client for ``service`` on the chosen backend; see :func:`helpers.aws.client`."""
+    from .aws import client as _client
+
+    return _client(service, region, **kwargs)
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")

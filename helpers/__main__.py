@@ -1,0 +1,88 @@
+"""Command line: ``python -m helpers backend start|stop|status|reset|env``, ``workshop``, ``registry``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+
+from .errors import WorkshopError
+
+
+def _backend(args: argparse.Namespace) -> int:
+    from . import backend
+
+    if args.action == "start":
+        before = backend.status()
+        st = backend.start(args.port)
+        verb = "already running" if before.running and before.pid == st.pid else "started"
+        print(f"local backend {verb} at {st.endpoint} (pid {st.pid}, state in {st.state_dir})")
+        print("for the aws CLI in a terminal:  eval \"$(python -m helpers backend env)\"")
+    elif args.action == "stop":
+        print("local backend stopped" if backend.stop() else "local backend was not running")
+    elif args.action == "status":
+        st = backend.status()
+        if args.json:
+            print(st.to_json())
+        else:
+            print(f"running at {st.endpoint} (pid {st.pid})" if st.running else "not running")
+        return 0 if st.running else 3
+    elif args.action == "reset":
+        backend.reset()
+        print("local backend emptied (all groups, versions, buckets and roles removed)")
+    elif args.action == "env":
+        for key, value in backend.terminal_env().items():
+            print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
+def _workshop(args: argparse.Namespace) -> int:
+    from . import runner
+
+    params = dict(kv.split("=", 1) for kv in args.param)
+    runs = runner.run_workshop(parameters=params, only=args.only or None)
+    print(f"\nran {len(runs)} notebooks in {sum(r.seconds for r in runs):.1f} s")
+    return 0
+
+
+def _registry(args: argparse.Namespace) -> int:
+    from . import aws, registry
+
+    rows = registry.summary_rows(aws.session())
+    if args.json:
+        print(json.dumps(rows, default=str, indent=2))
+    else:
+        print(registry.format_table(rows))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("backend", help="manage the local AWS backend")
+    b.add_argument("action", choices=["start", "stop", "status", "reset", "env"])
+    b.add_argument("--json", action="store_true", help="status as one JSON object")
+    b.add_argument("--port", type=int, default=None, help="port for start (default 5757, 0 = any free)")
+    b.set_defaults(func=_backend)
+
+    w = sub.add_parser("workshop", help="run the notebooks in order with papermill")
+    w.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
+    w.add_argument("--only", action="append", default=[], metavar="NOTEBOOK")
+    w.set_defaults(func=_workshop)
+
+    r = sub.add_parser("registry", help="print every group's versions and approval statuses")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=_registry)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except WorkshopError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""The environment check that notebook 00 runs first: one ``[OK]``/``[FAIL]`` line per requirement."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata as md
+import sys
+from dataclasses import dataclass
+
+# (import name, distribution name, what it is for)
+DEPENDENCIES = [
+    ("boto3", "boto3", "AWS SDK for Python"),
+    ("awscli", "awscli", "the `aws` command line"),
+    ("sagemaker.core", "sagemaker-core", "SageMaker Python SDK v3 (core)"),
+    ("moto", "moto", "local AWS backend"),
+    ("xgboost", "xgboost-cpu", "the model"),
+    ("numpy", "numpy", "arrays"),
+    ("pandas", "pandas", "tables"),
+    ("matplotlib", "matplotlib", "charts"),
+    ("ipywidgets", "ipywidgets", "interactive widgets"),
+    ("papermill", "papermill", "running notebooks with parameters"),
+]
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+    def line(self) -> str:
+        return f"[{'OK' if self.ok else 'FAIL'}] {self.name:<16} {self.detail}"
+
+
+def python_check(minimum: tuple[int, int] = (3, 11)) -> Check:
+    ver = ".".join(map(str, sys.version_info[:3]))
+    ok = sys.version_info[:2] >= minimum
+    return Check("python", ok, ver if ok else f"{ver}: the kit needs {minimum[0]}.{minimum[1]} or newer")
+
+
+def dependency_checks() -> list[Check]:
+    """Import each dependency and report its installed version (or why it failed)."""
+    results = [python_check()]
+    for module, dist, purpose in DEPENDENCIES:
+        try:
+            importlib.import_module(module)
+            results.append(Check(dist, True, f"{md.version(dist)} ({purpose})"))
+        except Exception as exc:  # noqa: BLE001 - any import failure is a FAIL line, not a crash
+            results.append(Check(dist, False, f"{type(exc).__name__}: {exc} -> run `make setup`"))
+    return results
+
+
+def backend_check() -> Check:
+    """Whether the chosen backend answers (local: the moto server; aws: STS)."""
+    from . import aws, config
+    from .errors import WorkshopError
+
+    try:
+        ident = aws.client("sts").get_caller_identity()
+    except WorkshopError as exc:
+        return Check("backend", False, str(exc))
+    return Check("backend", True, f"{config.backend_mode()} (account {ident['Account']})")
+
+
+def report(checks: list[Check]) -> bool:
+    """Print every line; True if all passed."""
+    for check in checks:
+        print(check.line())
+    return all(c.ok for c in checks)

@@ -1,0 +1,19 @@
+"""Errors a learner can cause, as one clear sentence each.
+
+Every expected problem (backend not running, bad name, missing artifact ...) is raised as a
+:class:`WorkshopError` whose message says what went wrong, why, and what to do.
+"""
+
+from __future__ import annotations
+
+
+class WorkshopError(Exception):
+    """An expected problem with a one-sentence explanation meant for the learner."""
+
+
+class BackendNotRunning(WorkshopError):
+    """The local AWS backend is not reachable."""
+
+
+class NotReadyError(WorkshopError):
+    """A notebook's prerequisite (made by an earlier notebook) is missing."""

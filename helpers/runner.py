@@ -1,0 +1,74 @@
+"""Run the workshop notebooks in order with papermill, as ``make workshop`` and the tests do.
+
+A failure names the notebook and the cell; outputs go to ``build/notebooks/``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import config
+from .errors import WorkshopError
+
+WORKSHOP_SKIP = ("08_cleanup",)  # make workshop leaves the registry populated for exploring
+
+
+@dataclass
+class NotebookRun:
+    name: str
+    seconds: float
+    output: Path
+
+
+def notebooks(folder: Path | None = None) -> list[Path]:
+    """The workshop notebooks in order (``NN_*.ipynb``)."""
+    folder = folder or config.repo_root() / "notebooks"
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def run_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | None = None) -> NotebookRun:
+    """Execute one notebook; raise :class:`WorkshopError` naming the failing cell."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    out = output_dir / path.name
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(path),
+            str(out),
+            parameters=parameters or {},
+            kernel_name="python3",
+            cwd=str(path.parent),
+            progress_bar=False,
+        )
+    except PapermillExecutionError as exc:
+        raise WorkshopError(
+            f"{path.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}) with "
+            f"{exc.ename}: {exc.evalue.splitlines()[0] if exc.evalue else ''}; open {out} to see the cell "
+            "and its traceback, fix the cause and run again."
+        ) from None
+    return NotebookRun(path.stem, time.perf_counter() - start, out)
+
+
+def run_workshop(
+    output_dir: Path | None = None,
+    parameters: dict[str, Any] | None = None,
+    skip: tuple[str, ...] = WORKSHOP_SKIP,
+    only: list[str] | None = None,
+) -> list[NotebookRun]:
+    """Run every notebook (but ``skip``) in order, printing one line per notebook as it finishes."""
+    output_dir = output_dir or config.repo_root() / "build" / "notebooks"
+    runs = []
+    for path in notebooks():
+        if path.stem in skip or (only and path.stem not in only):
+            continue
+        print(f"running {path.name} ...", flush=True)
+        run = run_notebook(path, output_dir, parameters)
+        print(f"  done in {run.seconds:.1f} s -> {run.output}", flush=True)
+        runs.append(run)
+    return runs
