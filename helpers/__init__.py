@@ -14,7 +14,10 @@ from .errors import BackendNotRunning, NotReadyError, WorkshopError
 __all__ = ["BackendNotRunning", "NotReadyError", "WorkshopError", "session", "client"]
 __version__ = "0.1.0"
 
-_SUBMODULES = {"aws", "backend", "checks", "config", "runner", "registry"}
+_SUBMODULES = {
+    "artifacts", "aws", "backend", "checks", "config", "datasets", "metrics",
+    "registry", "resources", "runner", "training",
+}
 
 
 def session(region: str | None = None, backend_name: str | None = None):

@@ -22,21 +22,48 @@ def _check_loopback(endpoint: str) -> str:
     host = urlparse(endpoint).hostname or ""
     if host not in LOOPBACK_HOSTS:
         raise WorkshopError(
-            f"The local backend endpoint {endpoint} is not on this machine, and local mode only talks to "
-            "127.0.0.1: unset WORKSHOP_ENDPOINT_URL, or set WORKSHOP_BACKEND=aws to use a real account."
+            f"The endpoint {endpoint} is not on this machine, and local mode only talks to 127.0.0.1: "
+            "leave endpoint_url and WORKSHOP_ENDPOINT_URL unset, or set WORKSHOP_BACKEND=aws for a real account."
         )
     return endpoint
+
+
+def _local_session_class():
+    """A boto3 Session whose clients all go to the local backend (built lazily: boto3 is heavy)."""
+    import boto3
+    from botocore.config import Config
+
+    class LocalSession(boto3.Session):
+        """boto3 Session pinned to one loopback endpoint; an explicit other endpoint is refused."""
+
+        workshop_endpoint: str = ""
+
+        def client(self, service_name, *args, **kwargs):  # noqa: D102 - same as boto3's
+            return super().client(service_name, *args, **self._pin(kwargs))
+
+        def resource(self, service_name, *args, **kwargs):  # noqa: D102 - same as boto3's
+            return super().resource(service_name, *args, **self._pin(kwargs))
+
+        def _pin(self, kwargs):
+            endpoint = kwargs.get("endpoint_url") or self.workshop_endpoint
+            kwargs["endpoint_url"] = _check_loopback(endpoint)
+            retry = Config(retries=dict(RETRY))
+            kwargs["config"] = retry.merge(kwargs["config"]) if kwargs.get("config") else retry
+            return kwargs
+
+    return LocalSession
 
 
 def session(region: str | None = None, backend_name: str | None = None):
     """A boto3 Session for the chosen backend.
 
-    Local mode: fixed test credentials, the running local backend's endpoint for every service and
-    botocore's ``standard`` retry mode; raises :class:`~helpers.errors.BackendNotRunning` if the
-    backend is not up. AWS mode is not available yet and raises :class:`WorkshopError`.
+    Local mode: fixed test credentials, the running local backend's endpoint for every client made
+    from it (also for the SageMaker SDK when given this session) and botocore's ``standard`` retry
+    mode. It also points this process's environment (``AWS_ENDPOINT_URL``, test credentials) at the
+    backend, so a plain ``boto3.client(...)`` or a ``!aws`` cell in a local-mode kernel cannot reach a
+    real account either. Raises :class:`~helpers.errors.BackendNotRunning` if the backend is not up.
+    AWS mode is not available yet and raises :class:`WorkshopError`.
     """
-    import boto3
-
     mode = config.backend_mode(backend_name)
     if mode == "aws":
         raise WorkshopError(
@@ -44,22 +71,18 @@ def session(region: str | None = None, backend_name: str | None = None):
             "unset WORKSHOP_BACKEND to run on the local backend."
         )
     endpoint = _check_loopback(backend.endpoint())
-    sess = boto3.Session(region_name=config.region(region), **LOCAL_CREDENTIALS)
-    core = sess._session  # botocore session: settings here apply to every client made from it
-    core.set_config_variable("endpoint_url", endpoint)
-    core.set_config_variable("retry_mode", RETRY["mode"])
-    core.set_config_variable("max_attempts", RETRY["max_attempts"])
+    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
+        os.environ.pop(var, None)
+    os.environ.update(backend.terminal_env(region))
+    cls = _local_session_class()
+    sess = cls(region_name=config.region(region), **LOCAL_CREDENTIALS)
+    sess.workshop_endpoint = endpoint
     return sess
 
 
 def client(service: str, region: str | None = None, backend_name: str | None = None, **kwargs: Any):
     """A boto3 client for ``service`` on the chosen backend (see :func:`session`)."""
-    from botocore.config import Config
-
-    cfg = Config(retries=dict(RETRY))
-    if "config" in kwargs:
-        cfg = cfg.merge(kwargs.pop("config"))
-    return session(region, backend_name).client(service, config=cfg, **kwargs)
+    return session(region, backend_name).client(service, **kwargs)
 
 
 def cli_env(region: str | None = None) -> dict[str, str]:

@@ -193,7 +193,7 @@ def reset() -> None:
 def terminal_env(region: str | None = None) -> dict[str, str]:
     """Environment variables that point the ``aws`` CLI (and any SDK) at the local backend."""
     return {
-        "AWS_ENDPOINT_URL": endpoint(),
+        "AWS_ENDPOINT_URL": endpoint(),  # read by boto3 >= 1.28 and the aws CLI
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": config.region(region),

@@ -1,0 +1,285 @@
+"""The model artifact: a byte-reproducible ``model.tar.gz`` for the built-in XGBoost container, and S3.
+
+The archive holds one file, ``xgboost-model``, in xgboost's JSON format (which the 1.7-1 container
+reads); ``predict_csv`` scores ``text/csv`` rows the way that container does.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+from pathlib import Path
+from typing import Any
+
+from .errors import WorkshopError
+
+MODEL_FILE = "xgboost-model"
+_FIXED_MTIME = 0  # 1970-01-01: the same model always gives the same archive bytes
+
+
+# ---------------------------------------------------------------- hashing
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex sha256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of the file at ``path`` (read in blocks)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- writing the artifact
+
+def model_json(booster: Any) -> bytes:
+    """The booster in xgboost's JSON format, checked to be readable by xgboost 1.7.
+
+    Raises WorkshopError if ``base_score`` is saved as a vector (xgboost 3.1 and newer do that,
+    and xgboost 1.7 in the 1.7-1 container silently misreads it, shifting every prediction).
+    """
+    raw = bytes(booster.save_raw(raw_format="json"))
+    base_score = json.loads(raw)["learner"]["learner_model_param"].get("base_score", "")
+    try:
+        float(base_score)
+    except (TypeError, ValueError):
+        import xgboost
+
+        raise WorkshopError(
+            f"xgboost {xgboost.__version__} saved base_score as {base_score!r}, a vector that the "
+            "1.7-1 container's xgboost 1.7 misreads (predictions would shift): install xgboost-cpu "
+            "3.0.x (pip install 'xgboost-cpu>=3.0.5,<3.1') and train again."
+        ) from None
+    return raw
+
+
+def tarball_bytes(model: bytes) -> bytes:
+    """A gzip tar holding ``model`` as ``xgboost-model``, with every varying field fixed.
+
+    The tar member has mtime 0, uid/gid 0, owner ``root``, mode 0644; the gzip header has mtime 0
+    and no file name, so equal ``model`` bytes give equal archive bytes.
+    """
+    tar_buffer = io.BytesIO()
+    with tarfile.open(fileobj=tar_buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        info = tarfile.TarInfo(MODEL_FILE)
+        info.size = len(model)
+        info.mtime = _FIXED_MTIME
+        info.mode = 0o644
+        info.uid = info.gid = 0
+        info.uname = info.gname = "root"
+        tar.addfile(info, io.BytesIO(model))
+    gz_buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=gz_buffer, mtime=_FIXED_MTIME, compresslevel=9) as gz:
+        gz.write(tar_buffer.getvalue())
+    return gz_buffer.getvalue()
+
+
+def save_model_tarball(booster: Any, path: str | Path) -> Path:
+    """Write ``booster`` as a SageMaker built-in XGBoost artifact at ``path`` (e.g. model.tar.gz).
+
+    The archive holds exactly one file, ``xgboost-model`` (xgboost JSON), at its root, and is
+    byte-reproducible: the same model gives the same sha256. Creates parent folders. Returns the
+    path. Raises WorkshopError if the model would be misread by xgboost 1.7 (see :func:`model_json`).
+    """
+    path = Path(path)
+    data = tarball_bytes(model_json(booster))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+# ---------------------------------------------------------------- reading the artifact
+
+def inspect_tarball(data: bytes) -> list[str]:
+    """The member names of a model artifact, after checking it is what the container expects.
+
+    Returns ``["xgboost-model"]``. Raises WorkshopError if ``data`` is not gzip, not a tar inside,
+    or does not hold exactly one regular file named ``xgboost-model`` at the root.
+    """
+    if data[:2] != b"\x1f\x8b":
+        raise WorkshopError(
+            "The artifact is not gzip-compressed, so it is not a model.tar.gz: make it with "
+            "helpers.artifacts.save_model_tarball (or tar -czf)."
+        )
+    try:
+        tar_bytes = gzip.decompress(data)
+    except (OSError, EOFError) as exc:
+        raise WorkshopError(
+            f"The artifact starts like gzip but cannot be decompressed ({exc}), so it is truncated or "
+            "corrupt: upload it again."
+        ) from None
+    try:
+        with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as tar:
+            members = tar.getmembers()
+    except tarfile.TarError:
+        raise WorkshopError(
+            "The artifact is gzip but holds no tar archive, so the container cannot unpack it: "
+            "make it with helpers.artifacts.save_model_tarball (or tar -czf)."
+        ) from None
+    names = [m.name for m in members]
+    if MODEL_FILE not in names:
+        raise WorkshopError(
+            f"The archive holds {names or 'nothing'} but no {MODEL_FILE} file at its root, so the "
+            f"built-in XGBoost container finds no model: put the model at the root as {MODEL_FILE}."
+        )
+    if len(members) != 1:
+        extra = [n for n in names if n != MODEL_FILE]
+        raise WorkshopError(
+            f"The archive holds {extra} besides {MODEL_FILE}, and the built-in container loads the first "
+            f"plain file it finds, which may not be the model: keep {MODEL_FILE} as the only file."
+        )
+    if not members[0].isfile():
+        raise WorkshopError(
+            f"{MODEL_FILE} in the archive is not a regular file (a link or folder), so the container "
+            "cannot load it: archive the model file itself."
+        )
+    return names
+
+
+def model_bytes_from_tarball(data: bytes) -> bytes:
+    """The ``xgboost-model`` file's bytes from a validated artifact (see :func:`inspect_tarball`)."""
+    inspect_tarball(data)
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data)), mode="r:") as tar:
+        handle = tar.extractfile(MODEL_FILE)
+        assert handle is not None  # inspect_tarball checked it is a regular file
+        return handle.read()
+
+
+def load_booster_from_tarball(data: bytes) -> Any:
+    """An ``xgboost.Booster`` loaded from the bytes of a ``model.tar.gz``.
+
+    Raises WorkshopError if the archive is malformed (see :func:`inspect_tarball`) or its
+    ``xgboost-model`` is not a model xgboost can load.
+    """
+    import xgboost as xgb
+
+    model = model_bytes_from_tarball(data)
+    booster = xgb.Booster()
+    try:
+        booster.load_model(bytearray(model))
+    except xgb.core.XGBoostError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown error"
+        raise WorkshopError(
+            f"The archive's {MODEL_FILE} is not a model xgboost can load ({first_line}): save the "
+            "booster with helpers.artifacts.save_model_tarball."
+        ) from None
+    return booster
+
+
+def predict_csv(booster: Any, csv_text: str) -> list[float]:
+    """Probabilities for ``text/csv`` rows, as the built-in container scores them.
+
+    Each non-empty line is one row of comma-separated numbers: no header and no label column, the
+    features in training order. Returns one probability (of class 1, malignant) per row. Raises
+    WorkshopError for a non-numeric cell, rows of unequal length, or a width that is not the model's.
+    """
+    import numpy as np
+    import xgboost as xgb
+
+    lines = [line for line in csv_text.splitlines() if line.strip()]
+    if not lines:
+        return []
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            rows.append([float(cell) for cell in line.split(",")])
+        except ValueError:
+            raise WorkshopError(
+                f"Line {number} of the CSV ({line[:60]!r}) holds a value that is not a number: send "
+                "rows with no header and no label, only the feature values."
+            ) from None
+    widths = {len(r) for r in rows}
+    if len(widths) != 1:
+        raise WorkshopError(
+            f"The CSV rows have {sorted(widths)} values, not one width: send every row with the "
+            "same features in the same order."
+        )
+    width = widths.pop()
+    expected = booster.num_features()
+    if width != expected:
+        hint = " (did you leave the label column in?)" if width == expected + 1 else ""
+        raise WorkshopError(
+            f"The CSV rows have {width} values but the model takes {expected} features{hint}: send "
+            "only the feature values, no label."
+        )
+    scores = booster.predict(xgb.DMatrix(np.asarray(rows, dtype=np.float32)))
+    return [float(s) for s in scores]
+
+
+# ---------------------------------------------------------------- S3
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    """``("bucket", "key")`` from ``s3://bucket/key``.
+
+    Raises WorkshopError if ``uri`` does not start with ``s3://``, or has no bucket or no key.
+    """
+    if not isinstance(uri, str) or not uri.startswith("s3://"):
+        raise WorkshopError(f"{uri!r} is not an S3 URI: write it as s3://bucket/key.")
+    bucket, _, key = uri[5:].partition("/")
+    if not bucket or not key:
+        raise WorkshopError(
+            f"{uri!r} lacks a {'bucket' if not bucket else 'key'}: write it as s3://bucket/key, "
+            "for example s3://ml-pipeline-bucket/model/model.tar.gz."
+        )
+    return bucket, key
+
+
+def upload_file(s3_client: Any, path: str | Path, uri: str, metadata: dict[str, str] | None = None) -> str:
+    """Upload the file at ``path`` to ``uri``, with optional S3 user ``metadata``.
+
+    Returns the file's sha256 (also stored as metadata ``sha256``). Raises WorkshopError for a
+    missing file, a bad URI, or a bucket that does not exist.
+    """
+    path = Path(path)
+    bucket, key = parse_s3_uri(uri)
+    if not path.is_file():
+        raise WorkshopError(f"{path} does not exist, so there is nothing to upload: create it first.")
+    digest = sha256_file(path)
+    extra = {"sha256": digest, **(metadata or {})}
+    try:
+        with path.open("rb") as body:
+            s3_client.put_object(Bucket=bucket, Key=key, Body=body, Metadata=extra)
+    except Exception as exc:  # noqa: BLE001 - botocore's ClientError, told apart by its code
+        if _error_code(exc) == "NoSuchBucket":
+            raise WorkshopError(
+                f"The bucket {bucket} does not exist, so {path.name} cannot be uploaded to {uri}: "
+                "create the bucket first (s3.create_bucket) or use one of yours."
+            ) from None
+        raise
+    return digest
+
+
+def read_object(s3_client: Any, uri: str) -> bytes:
+    """The bytes of the object at ``uri``.
+
+    Raises WorkshopError "The artifact s3://... does not exist: ..." if the key or bucket is missing.
+    """
+    bucket, key = parse_s3_uri(uri)
+    try:
+        return s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except Exception as exc:  # noqa: BLE001 - botocore's ClientError, told apart by its code
+        code = _error_code(exc)
+        if code in ("NoSuchKey", "404", "NotFound"):
+            raise WorkshopError(
+                f"The artifact {uri} does not exist: upload it first (an earlier notebook writes it), "
+                "or check the key."
+            ) from None
+        if code == "NoSuchBucket":
+            raise WorkshopError(
+                f"The artifact {uri} does not exist: the bucket {bucket} is missing, so create it "
+                "and upload the artifact first."
+            ) from None
+        raise
+
+
+def _error_code(exc: Exception) -> str | None:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return response.get("Error", {}).get("Code")
+    return None

@@ -1,0 +1,84 @@
+"""pyproject.toml and environment.yml declare the same tested dependency set; notebooks are clean."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _normalise(req: str) -> str:
+    return re.sub(r"\s+", "", req).lower()
+
+
+def _pyproject_requirements() -> set[str]:
+    data = tomllib.loads((REPO / "pyproject.toml").read_text())
+    reqs = list(data["project"]["dependencies"])
+    for extra in data["project"].get("optional-dependencies", {}).values():
+        reqs += extra
+    return {_normalise(r) for r in reqs}
+
+
+def _environment_requirements() -> tuple[list[str], set[str]]:
+    conda, pip, in_pip = [], set(), False
+    for raw in (REPO / "environment.yml").read_text().splitlines():
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        if line.strip() == "- pip:":
+            in_pip = True
+            continue
+        item = line.strip()[2:].strip() if line.strip().startswith("- ") else None
+        if item is None:
+            continue
+        indent = len(line) - len(line.lstrip())
+        if in_pip and indent > 4:
+            pip.add(_normalise(item))
+        else:
+            in_pip = False
+            conda.append(item)
+    return conda, pip
+
+
+def test_environment_yml_matches_pyproject():
+    conda, pip = _environment_requirements()
+    assert "python=3.11" in conda and "pip" in conda
+    project = _pyproject_requirements()
+    assert pip == project, (
+        f"only in environment.yml: {sorted(pip - project)}; only in pyproject.toml: {sorted(project - pip)}"
+    )
+
+
+def test_every_dependency_has_an_upper_bound():
+    for req in _pyproject_requirements():
+        assert "<" in req, f"{req} has no tested upper bound"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_hygiene(path: Path):
+    nb = json.loads(path.read_text())
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert re.fullmatch(r"\d\d_[a-z0-9]+(_[a-z0-9]+)*", path.stem), "name must be NN_verb_object"
+    tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1 and tagged[0]["cell_type"] == "code", "exactly one parameters-tagged code cell"
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            # Outputs are stripped in the repo (see README, "Notebook outputs"): no stale results,
+            # no error outputs, nothing account-specific committed.
+            assert cell.get("outputs") == [], f"cell {cell.get('id')} has committed outputs"
+            assert cell.get("execution_count") is None, f"cell {cell.get('id')} has an execution count"
+    text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    for heading in ("## Overview", "## Prerequisites", "## Summary", "### What's next?", "Estimated time"):
+        assert heading in text, f"missing {heading!r}"
+
+
+def test_notebooks_exist_in_order():
+    assert NOTEBOOKS and NOTEBOOKS[0].stem == "00_setup"
+    numbers = [int(p.stem[:2]) for p in NOTEBOOKS]
+    assert numbers == list(range(len(numbers))), "notebooks are numbered 00, 01, ... without gaps"
