@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "artifacts", "aws", "backend", "checks", "config", "datasets", "metrics",
-    "registry", "resources", "runner", "training",
+    "registry", "resources", "runner", "training", "workshop",
 }
 
 

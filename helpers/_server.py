@@ -1,4 +1,4 @@
-"""The local backend process: moto's server app on 127.0.0.1, plus a health route of ours.
+"""The local backend process: moto's server app on 127.0.0.1, our SageMaker layer, a health route.
 
 Run by ``python -m helpers backend start`` as ``python -m helpers._server --state-dir DIR``;
 it binds, then writes ``DIR/backend.json`` (pid, port, endpoint) so that every client can find it.
@@ -22,7 +22,9 @@ def build_app(started_at: float):
     """moto's domain-dispatching WSGI app wrapped with the kit's health route."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    moto_app = DomainDispatcherApplication(create_backend_app)
+    from .fidelity import wrap
+
+    moto_app = wrap(DomainDispatcherApplication(create_backend_app))
 
     def app(environ, start_response):
         if environ.get("PATH_INFO") == HEALTH_PATH:

@@ -249,9 +249,9 @@ def validate_model_quality(doc: Any) -> None:
             )
     matrix = section.get("confusion_matrix")
     if matrix is not None:
+        is_count = lambda c: isinstance(c, int) and not isinstance(c, bool)  # noqa: E731
         ok = isinstance(matrix, dict) and all(
-            isinstance(row, dict) and all(isinstance(c, int) and not isinstance(c, bool) for c in row.values())
-            for row in matrix.values()
+            isinstance(row, dict) and all(is_count(c) for c in row.values()) for row in matrix.values()
         )
         if not ok:
             raise WorkshopError(

@@ -97,3 +97,148 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     out = [line(headers), line(["-" * w for w in widths])]
     out += [line(c) for c in cells] or ["(the registry holds no model package groups)"]
     return "\n".join(out)
+
+
+# --- the teaching calls, packaged for pipelines ------------------------------------------------------
+
+APPROVAL_STATUSES = ("PendingManualApproval", "Approved", "Rejected")
+SHA256_KEY = "artifact_sha256"
+METADATA_MAX_ENTRIES = 50
+METADATA_KEY_MAX = 128
+METADATA_VALUE_MAX = 256
+_METADATA_EXTRA_CHARS = set(" _.:/=+-@")
+
+
+def _allowed_metadata_text(text: str) -> bool:
+    return all(ch.isalnum() or ch.isspace() or ch in _METADATA_EXTRA_CHARS for ch in text)
+
+
+def validate_customer_metadata(props: dict[str, str]) -> dict[str, str]:
+    """Check ``CustomerMetadataProperties`` against SageMaker's limits before anything is sent.
+
+    At most 50 entries; keys 1-128 and values up to 256 characters; only letters, digits, spaces
+    and ``_ . : / = + - @``. Returns the dict with every value as a string; raises WorkshopError.
+    """
+    if len(props) > METADATA_MAX_ENTRIES:
+        raise WorkshopError(
+            f"The metadata has {len(props)} entries but SageMaker allows at most {METADATA_MAX_ENTRIES}: "
+            "drop some, or keep the rest in a JSON file in S3 and record its URI."
+        )
+    clean = {}
+    for key, value in props.items():
+        value = str(value)
+        if not 1 <= len(key) <= METADATA_KEY_MAX or not _allowed_metadata_text(key):
+            raise WorkshopError(
+                f"The metadata key {key!r} is not allowed: keys are 1-128 letters, digits, spaces or "
+                "_ . : / = + - @, so rename it."
+            )
+        if len(value) > METADATA_VALUE_MAX or not _allowed_metadata_text(value):
+            raise WorkshopError(
+                f"The metadata value of {key!r} ({value[:40]!r}{'...' if len(value) > 40 else ''}) is not "
+                "allowed: values are at most 256 letters, digits, spaces or _ . : / = + - @ (no JSON, "
+                "quotes or braces), so use one key per item instead."
+            )
+        clean[key] = value
+    return clean
+
+
+def check_approval_status(status: str) -> str:
+    """``status`` if SageMaker knows it, else WorkshopError naming the three valid ones."""
+    if status not in APPROVAL_STATUSES:
+        raise WorkshopError(
+            f"{status!r} is not an approval status: use one of {', '.join(APPROVAL_STATUSES)} "
+            "(spelled exactly so)."
+        )
+    return status
+
+
+def group_exists(sm, group: str) -> bool:
+    """True if the model package group exists."""
+    from botocore.exceptions import ClientError
+
+    try:
+        sm.describe_model_package_group(ModelPackageGroupName=group)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("ValidationException", "ResourceNotFound"):
+            return False
+        raise
+    return True
+
+
+def require_group(sm, group: str, notebook: str = "01_create_model_package_group") -> None:
+    """Stop with one sentence if ``group`` is missing (a notebook run out of order)."""
+    from .errors import NotReadyError
+
+    if not group_exists(sm, group):
+        raise NotReadyError(
+            f"The model package group {group!r} does not exist yet: run {notebook} first, then this notebook."
+        )
+
+
+def ensure_group(sm, group: str, description: str) -> tuple[str, bool]:
+    """The group's ARN, creating it if missing; ``(arn, created)``."""
+    if group_exists(sm, group):
+        return sm.describe_model_package_group(ModelPackageGroupName=group)["ModelPackageGroupArn"], False
+    arn = sm.create_model_package_group(
+        ModelPackageGroupName=group, ModelPackageGroupDescription=description
+    )["ModelPackageGroupArn"]
+    return arn, True
+
+
+def describe_versions(sm, group: str) -> list[dict[str, Any]]:
+    """Full descriptions of every version in ``group``, by version number."""
+    return [sm.describe_model_package(ModelPackageName=v["ModelPackageArn"]) for v in list_versions(sm, group)]
+
+
+def find_version_by_sha256(sm, group: str, sha256: str) -> dict[str, Any] | None:
+    """The version of ``group`` registered for the artifact with this sha256, or None."""
+    for desc in describe_versions(sm, group):
+        if desc.get("CustomerMetadataProperties", {}).get(SHA256_KEY) == sha256:
+            return desc
+    return None
+
+
+def latest_approved(sm, group: str) -> dict[str, Any] | None:
+    """The newest Approved version of ``group`` (full description), or None."""
+    pages = sm.get_paginator("list_model_packages").paginate(
+        ModelPackageGroupName=group, ModelApprovalStatus="Approved"
+    )
+    approved = [s for page in pages for s in page["ModelPackageSummaryList"]]
+    if not approved:
+        return None
+    newest = max(approved, key=lambda s: s.get("ModelPackageVersion", 0))
+    return sm.describe_model_package(ModelPackageName=newest["ModelPackageArn"])
+
+
+def set_approval(sm, arn: str, status: str, description: str) -> dict[str, Any]:
+    """Change a version's approval status with a reason; returns its new description."""
+    sm.update_model_package(
+        ModelPackageArn=arn, ModelApprovalStatus=check_approval_status(status), ApprovalDescription=description
+    )
+    return sm.describe_model_package(ModelPackageName=arn)
+
+
+def versions_table(session, group: str):
+    """The spec's versions table from the live registry: a pandas DataFrame, one row per version.
+
+    Columns: Version, Model name, Accuracy (from the model-quality JSON in S3), Status, Approval.
+    """
+    import pandas as pd
+
+    sm, s3 = session.client("sagemaker"), session.client("s3")
+    rows = []
+    for desc in describe_versions(sm, group):
+        uri = desc.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
+        accuracy = metric_value(read_s3_json(s3, uri), "accuracy") if uri else None
+        rows.append(
+            {
+                "Version": desc["ModelPackageVersion"],
+                "Model name": desc.get("CustomerMetadataProperties", {}).get("model_name", ""),
+                "Accuracy": accuracy,
+                "Status": desc.get("ModelPackageStatus"),
+                "Approval": desc.get("ModelApprovalStatus"),
+            }
+        )
+    return pd.DataFrame(rows).set_index("Version") if rows else pd.DataFrame(
+        columns=["Model name", "Accuracy", "Status", "Approval"]
+    )

@@ -1,0 +1,208 @@
+"""The workshop's models end to end: where they live in S3, how they are produced, how a pipeline registers them.
+
+``prepare_model`` stands in for the earlier workshop sections (preprocessing and a training job): it
+returns the model's artifact and metrics in S3, training and uploading them only when missing.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import registry
+from .errors import WorkshopError
+
+ALGORITHM = "XGBoost"
+CREATED_BY = "Lambda Preprocessing Pipeline"
+IMAGE_VERSION = "1.7-1"
+CONTENT_TYPE = "text/csv"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    preset: str
+    artifact_key: str
+    metrics_key: str
+    model_name: str
+    description: str
+
+
+MODELS = {
+    "v1": ModelSpec("v1", "model/model.tar.gz", "metrics/v1/model_quality.json",
+                    "ml-pipeline-model-v1", "ML pipeline v1 model"),
+    "v2": ModelSpec("v2", "model/v2/model.tar.gz", "metrics/v2/model_quality.json",
+                    "ml-pipeline-model-v2", "ML pipeline v2 model"),
+}
+
+
+@dataclass
+class PreparedModel:
+    """A trained model's artifact and metrics in S3, with what produced them."""
+
+    name: str
+    artifact_uri: str
+    metrics_uri: str
+    sha256: str
+    dataset_version: str
+    hyperparameters: dict[str, Any]
+    metrics: dict[str, dict[str, float]]
+    trained_now: bool
+
+
+def _spec(name: str) -> ModelSpec:
+    if name not in MODELS:
+        raise WorkshopError(f"{name!r} is not one of the workshop's models: use one of {', '.join(MODELS)}.")
+    return MODELS[name]
+
+
+def image_uri(region: str, version: str = IMAGE_VERSION) -> str:
+    """The built-in XGBoost container's ECR URI for ``region``, from the SageMaker SDK (offline)."""
+    from sagemaker.core import image_uris
+
+    return image_uris.retrieve("xgboost", region=region, version=version)
+
+
+def _existing(s3, bucket: str, spec: ModelSpec) -> PreparedModel | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        head = s3.head_object(Bucket=bucket, Key=spec.artifact_key)
+        stats = json.loads(s3.get_object(Bucket=bucket, Key=spec.metrics_key)["Body"].read())
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    meta = head.get("Metadata", {})
+    if "sha256" not in meta or "dataset-version" not in meta:
+        return None
+    return PreparedModel(
+        name=spec.preset,
+        artifact_uri=f"s3://{bucket}/{spec.artifact_key}",
+        metrics_uri=f"s3://{bucket}/{spec.metrics_key}",
+        sha256=meta["sha256"],
+        dataset_version=meta["dataset-version"],
+        hyperparameters={
+            "learning_rate": float(meta["learning-rate"]),
+            "max_depth": int(meta["max-depth"]),
+            "n_estimators": int(meta["n-estimators"]),
+        },
+        metrics={k: v for k, v in stats["binary_classification_metrics"].items() if "value" in v},
+        trained_now=False,
+    )
+
+
+def prepare_model(session, bucket: str, name: str = "v1", retrain: bool = False) -> PreparedModel:
+    """The artifact and model-quality JSON of model ``name`` (``v1``/``v2``) in ``bucket``.
+
+    If both are already in S3 (and ``retrain`` is False) they are reused as they are; otherwise the
+    model is trained (fixed seed, so the same bytes each time), packaged as ``model.tar.gz`` with one
+    file ``xgboost-model``, evaluated on the hold-out split, and both files are uploaded.
+    """
+    from . import artifacts, metrics, training
+
+    spec = _spec(name)
+    s3 = session.client("s3")
+    if not retrain:
+        found = _existing(s3, bucket, spec)
+        if found:
+            return found
+    trained = training.train_preset(spec.preset)
+    with tempfile.TemporaryDirectory() as tmp:
+        tarball = artifacts.save_model_tarball(trained.booster, Path(tmp) / "model.tar.gz")
+        hp = trained.hyperparameters
+        sha = artifacts.upload_file(
+            s3,
+            tarball,
+            f"s3://{bucket}/{spec.artifact_key}",
+            metadata={
+                "dataset-version": trained.dataset_version,
+                "learning-rate": str(hp["learning_rate"]),
+                "max-depth": str(hp["max_depth"]),
+                "n-estimators": str(hp["n_estimators"]),
+            },
+        )
+    document = metrics.model_quality_document(trained.metrics)
+    metrics.validate_model_quality(document)
+    s3.put_object(
+        Bucket=bucket, Key=spec.metrics_key, Body=json.dumps(document, indent=2).encode(),
+        ContentType="application/json",
+    )
+    return PreparedModel(
+        name=spec.preset,
+        artifact_uri=f"s3://{bucket}/{spec.artifact_key}",
+        metrics_uri=f"s3://{bucket}/{spec.metrics_key}",
+        sha256=sha,
+        dataset_version=trained.dataset_version,
+        hyperparameters=dict(hp),
+        metrics={k: v for k, v in document["binary_classification_metrics"].items() if "value" in v},
+        trained_now=True,
+    )
+
+
+def training_metadata(model: PreparedModel, created_by: str = CREATED_BY) -> dict[str, str]:
+    """The metadata notebook 03 attaches: data-set version, algorithm, hyperparameters, creator, accuracy.
+
+    One key per hyperparameter, because SageMaker's metadata values may not hold JSON.
+    """
+    hp = model.hyperparameters
+    return registry.validate_customer_metadata(
+        {
+            "dataset_version": model.dataset_version,
+            "algorithm": ALGORITHM,
+            "learning_rate": str(hp["learning_rate"]),
+            "max_depth": str(hp["max_depth"]),
+            "n_estimators": str(hp["n_estimators"]),
+            "created_by": created_by,
+            "accuracy": f"{model.metrics['accuracy']['value']:.4f}",
+        }
+    )
+
+
+def inference_specification(image: str, model_data_url: str) -> dict[str, Any]:
+    """One container (image + artifact), CSV in and out: what the endpoint will run."""
+    return {
+        "Containers": [{"Image": image, "ModelDataUrl": model_data_url}],
+        "SupportedContentTypes": [CONTENT_TYPE],
+        "SupportedResponseMIMETypes": [CONTENT_TYPE],
+    }
+
+
+def model_metrics(metrics_uri: str) -> dict[str, Any]:
+    """``ModelMetrics`` pointing at the model-quality statistics JSON in S3."""
+    return {"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": metrics_uri}}}
+
+
+def register_model(
+    sm,
+    group: str,
+    model: PreparedModel,
+    image: str,
+    approval: str = "PendingManualApproval",
+    created_by: str = CREATED_BY,
+) -> tuple[dict[str, Any], bool]:
+    """Register ``model`` in ``group`` in one call, as a pipeline would; ``(description, created)``.
+
+    Idempotent: if a version with the same artifact sha256 exists, it is returned unchanged.
+    """
+    registry.check_approval_status(approval)
+    existing = registry.find_version_by_sha256(sm, group, model.sha256)
+    if existing:
+        return existing, False
+    spec = _spec(model.name)
+    metadata = {"model_name": spec.model_name, registry.SHA256_KEY: model.sha256}
+    metadata.update(training_metadata(model, created_by))
+    arn = sm.create_model_package(
+        ModelPackageGroupName=group,
+        ModelPackageDescription=spec.description,
+        InferenceSpecification=inference_specification(image, model.artifact_uri),
+        ModelApprovalStatus=approval,
+        ModelMetrics=model_metrics(model.metrics_uri),
+        MetadataProperties={"GeneratedBy": created_by},
+        Domain="MACHINE_LEARNING",
+        Task="CLASSIFICATION",
+        CustomerMetadataProperties=registry.validate_customer_metadata(metadata),
+    )["ModelPackageArn"]
+    return sm.describe_model_package(ModelPackageName=arn), True
