@@ -15,7 +15,7 @@ __all__ = ["BackendNotRunning", "NotReadyError", "WorkshopError", "session", "cl
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "artifacts", "aws", "backend", "checks", "config", "datasets", "metrics",
+    "artifacts", "aws", "backend", "checks", "cli", "compare", "config", "datasets", "metrics",
     "registry", "resources", "runner", "training", "workshop",
 }
 

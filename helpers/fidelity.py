@@ -110,12 +110,32 @@ def delete_model_package_group(be, params: dict[str, Any]):
     return {}
 
 
+def update_endpoint(be, params: dict[str, Any]):
+    """moto has no UpdateEndpoint: point the endpoint at the new configuration (in service at once)."""
+    from moto.core.utils import utcnow
+
+    endpoint = be.endpoints.get(params.get("EndpointName", ""))
+    if endpoint is None:
+        raise ServiceError("ValidationException", f"Could not find endpoint \"{params.get('EndpointName')}\".")
+    try:
+        config = be.describe_endpoint_config(params.get("EndpointConfigName", ""))
+    except KeyError:
+        raise ServiceError(
+            "ValidationException", f"Could not find endpoint configuration \"{params.get('EndpointConfigName')}\"."
+        ) from None
+    endpoint.endpoint_config_name = params["EndpointConfigName"]
+    endpoint.production_variants = endpoint._process_production_variants(config["ProductionVariants"])
+    endpoint.last_modified_time = utcnow()
+    return {"EndpointArn": endpoint.arn}
+
+
 HANDLERS: dict[str, Callable[[Any, dict[str, Any]], Any]] = {
     "CreateModelPackageGroup": create_model_package_group,
     "UpdateModelPackage": update_model_package,
     "DescribeModelPackage": describe_model_package,
     "DeleteModelPackage": delete_model_package,
     "DeleteModelPackageGroup": delete_model_package_group,
+    "UpdateEndpoint": update_endpoint,
 }
 
 

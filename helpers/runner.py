@@ -61,11 +61,11 @@ def run_workshop(
     skip: tuple[str, ...] = WORKSHOP_SKIP,
     only: list[str] | None = None,
 ) -> list[NotebookRun]:
-    """Run every notebook (but ``skip``) in order, printing one line per notebook as it finishes."""
+    """Run the notebooks in order (``only`` those named, else all but ``skip``), one line per notebook."""
     output_dir = output_dir or config.repo_root() / "build" / "notebooks"
     runs = []
     for path in notebooks():
-        if path.stem in skip or (only and path.stem not in only):
+        if (only and path.stem not in only) or (not only and path.stem in skip):
             continue
         print(f"running {path.name} ...", flush=True)
         run = run_notebook(path, output_dir, parameters)
