@@ -45,6 +45,7 @@ def run_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | None
             kernel_name="python3",
             cwd=str(path.parent),
             progress_bar=False,
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # hide the kernel's transport notice
         )
     except PapermillExecutionError as exc:
         raise WorkshopError(

@@ -1,0 +1,209 @@
+"""The notebooks, run as a learner runs them, against the tests' own backend; then the registry is checked.
+
+Papermill executes each notebook into a temporary folder; after each one the test asserts on what the
+learner would look at: groups, versions, statuses, metadata, metrics objects and the artifact itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import artifacts, aws, backend, runner
+from helpers.errors import WorkshopError
+
+pytestmark = pytest.mark.notebooks
+
+REPO = Path(__file__).resolve().parent.parent
+GROUP, CLI_GROUP, BUCKET = "ml-pipeline-model-group", "ml-pipeline-model-group-cli", "ml-pipeline-bucket"
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+
+
+def run(name: str, out: Path, **parameters) -> None:
+    runner.run_notebook(REPO / "notebooks" / f"{name}.ipynb", out, parameters)
+
+
+def versions(sm, group: str) -> list[dict]:
+    from helpers import registry
+
+    return registry.describe_versions(sm, group)
+
+
+def outputs_text(path: Path) -> str:
+    nb = json.loads(path.read_text())
+    chunks = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            chunks.append("".join(out.get("text", "")) or "".join(out.get("data", {}).get("text/plain", "")))
+    return "\n".join(chunks)
+
+
+@pytest.fixture(scope="module")
+def out(local_backend, tmp_path_factory):
+    """Output folder of the in-order run; the backend is emptied once before 00 runs."""
+    backend.reset()
+    return tmp_path_factory.mktemp("notebooks")
+
+
+class TestWorkshopSequence:
+    """00 to 08 in order, twice over for 00-07, with the registry checked after every notebook."""
+
+    def test_00_setup_creates_bucket_and_role(self, out):
+        run("00_setup", out)
+        s3, iam = aws.client("s3"), aws.client("iam")
+        assert BUCKET in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        role = iam.get_role(RoleName="SageMakerExecutionRole")["Role"]
+        assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+        text = outputs_text(out / "00_setup.ipynb")
+        assert "[FAIL]" not in text and "[OK] backend" in text
+
+    def test_01_creates_the_group_and_shows_already_exists(self, out):
+        run("01_create_model_package_group", out)
+        group = aws.client("sagemaker").describe_model_package_group(ModelPackageGroupName=GROUP)
+        assert group["ModelPackageGroupDescription"] == "Model group for ML pipeline workshop"
+        assert "ValidationException -> Model Package Group already exists" in outputs_text(
+            out / "01_create_model_package_group.ipynb"
+        )
+
+    def test_02_registers_version_1_pending_with_the_real_artifact(self, out):
+        run("02_register_v1_from_s3", out)
+        sm, s3 = aws.client("sagemaker"), aws.client("s3")
+        (v1,) = versions(sm, GROUP)
+        assert v1["ModelPackageVersion"] == 1
+        assert v1["ModelApprovalStatus"] == "PendingManualApproval"
+        assert v1["ModelPackageDescription"] == "ML pipeline v1 model"
+        container = v1["InferenceSpecification"]["Containers"][0]
+        assert container == {"Image": IMAGE, "ModelDataUrl": f"s3://{BUCKET}/model/model.tar.gz"}
+        assert v1["InferenceSpecification"]["SupportedContentTypes"] == ["text/csv"]
+        data = artifacts.read_object(s3, container["ModelDataUrl"])
+        assert artifacts.inspect_tarball(data) == ["xgboost-model"]
+        assert artifacts.sha256_bytes(data) == v1["CustomerMetadataProperties"]["artifact_sha256"]
+        stats_ref = v1["ModelMetrics"]["ModelQuality"]["Statistics"]
+        assert stats_ref["ContentType"] == "application/json"
+        stats = json.loads(artifacts.read_object(s3, stats_ref["S3Uri"]))["binary_classification_metrics"]
+        for metric in ("accuracy", "precision", "recall", "f1", "auc"):
+            assert 0.5 < stats[metric]["value"] <= 1.0 and stats[metric]["standard_deviation"] >= 0
+        assert v1["MetadataProperties"] == {"GeneratedBy": "Lambda Preprocessing Pipeline"}
+
+    def test_03_attaches_metadata_and_keeps_the_approval(self, out):
+        run("03_attach_metadata_and_metrics", out)
+        (v1,) = versions(aws.client("sagemaker"), GROUP)
+        meta = v1["CustomerMetadataProperties"]
+        assert {k: meta[k] for k in ("dataset_version", "algorithm", "learning_rate", "max_depth", "n_estimators", "created_by")} == {
+            "dataset_version": "v1.0", "algorithm": "XGBoost", "learning_rate": "0.1", "max_depth": "3",
+            "n_estimators": "100", "created_by": "Lambda Preprocessing Pipeline",
+        }
+        assert "artifact_sha256" in meta and "model_name" in meta, "the update must not drop earlier keys"
+        assert not any(c in v for v in meta.values() for c in "{}[]\""), "no JSON in metadata values"
+        assert v1["ModelApprovalStatus"] == "PendingManualApproval"
+
+    def test_04_registers_version_2_on_dataset_v1_1(self, out):
+        run("04_compare_versions", out)
+        sm, s3 = aws.client("sagemaker"), aws.client("s3")
+        v1, v2 = versions(sm, GROUP)
+        assert v2["ModelPackageVersion"] == 2 and v2["ModelApprovalStatus"] == "PendingManualApproval"
+        assert v2["CustomerMetadataProperties"]["dataset_version"] == "v1.1"
+        assert v2["CustomerMetadataProperties"]["model_name"] == "ml-pipeline-model-v2"
+        assert v2["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] == f"s3://{BUCKET}/model/v2/model.tar.gz"
+        assert v1["CustomerMetadataProperties"]["artifact_sha256"] != v2["CustomerMetadataProperties"]["artifact_sha256"]
+        s3.head_object(Bucket=BUCKET, Key="metrics/v2/model_quality.json")
+        text = outputs_text(out / "04_compare_versions.ipynb")
+        assert "ml-pipeline-model-v1" in text and "ml-pipeline-model-v2" in text
+
+    def test_05_approves_then_rolls_back(self, out):
+        run("05_approve_and_manage_lifecycle", out)
+        v1, v2 = versions(aws.client("sagemaker"), GROUP)
+        assert v1["ModelApprovalStatus"] == "Approved"
+        assert v2["ModelApprovalStatus"] == "Rejected"
+        assert v2["ApprovalDescription"].startswith("Rolled back")
+        text = outputs_text(out / "05_approve_and_manage_lifecycle.ipynb")
+        assert "deployments now take version 2" in text and "deployments now take version 1" in text
+
+    def test_06_deploys_the_approved_version(self, out):
+        run("06_deploy_approved_version", out)
+        sm = aws.client("sagemaker")
+        model = sm.describe_model(ModelName="ml-pipeline-model-v1")
+        assert model["Containers"][0]["ModelPackageName"].endswith("/ml-pipeline-model-group/1")
+        assert model["ExecutionRoleArn"].endswith(":role/SageMakerExecutionRole")
+        endpoint = sm.describe_endpoint(EndpointName="ml-pipeline-endpoint")
+        assert endpoint["EndpointConfigName"] == "ml-pipeline-model-v1-config"
+        assert endpoint["EndpointStatus"] == "InService"
+        registered = versions(sm, GROUP)[0]["CustomerMetadataProperties"]["accuracy"]
+        assert f"(registry says {registered})" in outputs_text(out / "06_deploy_approved_version.ipynb")
+        line = next(l for l in outputs_text(out / "06_deploy_approved_version.ipynb").splitlines() if "registry says" in l)
+        assert line.split("rows: ")[1].split(" ")[0] == registered, "the artifact reproduces the registered accuracy"
+
+    def test_07_registers_with_the_cli(self, out):
+        run("07_automate_with_aws_cli", out)
+        (cli_version,) = versions(aws.client("sagemaker"), CLI_GROUP)
+        assert cli_version["ModelApprovalStatus"] == "Approved"
+        assert cli_version["ApprovalDescription"] == "Approved at registration by the CLI automation"
+        assert cli_version["InferenceSpecification"]["Containers"][0]["Image"] == IMAGE
+        assert "$ aws sagemaker create-model-package" in outputs_text(out / "07_automate_with_aws_cli.ipynb")
+
+    def test_running_everything_again_adds_no_version(self, out):
+        sm = aws.client("sagemaker")
+        before = {g: [(v["ModelPackageVersion"], v["ModelApprovalStatus"]) for v in versions(sm, g)] for g in (GROUP, CLI_GROUP)}
+        runner.run_workshop(output_dir=out / "again")
+        after = {g: [(v["ModelPackageVersion"], v["ModelApprovalStatus"]) for v in versions(sm, g)] for g in (GROUP, CLI_GROUP)}
+        assert after == before == {GROUP: [(1, "Approved"), (2, "Rejected")], CLI_GROUP: [(1, "Approved")]}
+
+    def test_08_cleanup_removes_everything_and_can_run_twice(self, out):
+        run("08_cleanup", out)
+        sm, s3, iam = aws.client("sagemaker"), aws.client("s3"), aws.client("iam")
+        assert sm.list_model_package_groups()["ModelPackageGroupSummaryList"] == []
+        assert sm.list_models()["Models"] == [] and sm.list_endpoints()["Endpoints"] == []
+        assert BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        with pytest.raises(iam.exceptions.NoSuchEntityException):
+            iam.get_role(RoleName="SageMakerExecutionRole")
+        run("08_cleanup", out / "twice")
+        assert "no group ml-pipeline-model-group" in outputs_text(out / "twice" / "08_cleanup.ipynb")
+
+
+def test_out_of_order_stops_with_one_sentence(clean_backend, tmp_path):
+    run("00_setup", tmp_path)
+    with pytest.raises(WorkshopError) as err:
+        run("03_attach_metadata_and_metrics", tmp_path)
+    assert "NotReadyError" in str(err.value)
+    assert "run 01_create_model_package_group first" in str(err.value)
+    run("01_create_model_package_group", tmp_path)
+    with pytest.raises(WorkshopError, match="run 02_register_v1_from_s3 first"):
+        run("03_attach_metadata_and_metrics", tmp_path)
+    with pytest.raises(WorkshopError, match="run 05_approve_and_manage_lifecycle first"):
+        run("06_deploy_approved_version", tmp_path)
+    assert aws.client("sagemaker").list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"] == []
+
+
+def test_other_parameters_are_honoured(clean_backend, tmp_path):
+    """A second team's names through papermill: nothing lands under the default names."""
+    params = {"bucket": "team-b-artifacts", "group_name": "team-b-models", "cli_group_name": "team-b-models-cli"}
+    runner.run_workshop(output_dir=tmp_path, parameters=params)
+    sm, s3 = aws.client("sagemaker"), aws.client("s3")
+    names = sorted(g["ModelPackageGroupName"] for g in sm.list_model_package_groups()["ModelPackageGroupSummaryList"])
+    assert names == ["team-b-models", "team-b-models-cli"]
+    found = [(v["ModelPackageVersion"], v["ModelApprovalStatus"]) for v in versions(sm, "team-b-models")]
+    assert found == [(1, "Approved"), (2, "Rejected")]
+    urls = [v["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] for v in versions(sm, "team-b-models")]
+    assert all(u.startswith("s3://team-b-artifacts/") for u in urls)
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["team-b-artifacts"]
+    run("08_cleanup", tmp_path, bucket="team-b-artifacts", group_names=["team-b-models", "team-b-models-cli"])
+    assert sm.list_model_package_groups()["ModelPackageGroupSummaryList"] == []
+
+
+def test_notebooks_pass_under_nbval(clean_backend):
+    """nbval runs every notebook, 00 to 08, cell by cell in one kernel each, against the tests' backend."""
+    env = dict(os.environ)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q",
+         *sorted(str(p) for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))],
+        cwd=REPO / "notebooks", env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    summary = proc.stdout.strip().splitlines()[-1]
+    assert " passed" in summary and "failed" not in summary, summary
+    assert aws.client("sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"] == []
