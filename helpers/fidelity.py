@@ -117,12 +117,11 @@ def update_endpoint(be, params: dict[str, Any]):
     endpoint = be.endpoints.get(params.get("EndpointName", ""))
     if endpoint is None:
         raise ServiceError("ValidationException", f"Could not find endpoint \"{params.get('EndpointName')}\".")
-    try:
-        config = be.describe_endpoint_config(params.get("EndpointConfigName", ""))
-    except KeyError:
+    if params.get("EndpointConfigName", "") not in be.endpoint_configs:
         raise ServiceError(
             "ValidationException", f"Could not find endpoint configuration \"{params.get('EndpointConfigName')}\"."
-        ) from None
+        )
+    config = be.describe_endpoint_config(params["EndpointConfigName"])
     endpoint.endpoint_config_name = params["EndpointConfigName"]
     endpoint.production_variants = endpoint._process_production_variants(config["ProductionVariants"])
     endpoint.last_modified_time = utcnow()
@@ -170,6 +169,12 @@ def wrap(app):
             return _json_response(
                 start_response, err.status, {"__type": err.code, "message": err.message}, err.code
             )
+        except Exception as err:  # noqa: BLE001 - moto's own client errors, answered in the wire format
+            code = getattr(err, "error_type", None)
+            if not code:
+                raise
+            return _json_response(start_response, getattr(err, "code", 400),
+                                  {"__type": code, "message": getattr(err, "message", str(err))}, code)
         if result is params:  # forward the (possibly completed) request to moto
             body = json.dumps(params).encode()
             environ["wsgi.input"] = io.BytesIO(body)
