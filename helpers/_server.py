@@ -22,12 +22,15 @@ def build_app(started_at: float):
     """moto's domain-dispatching WSGI app wrapped with the kit's health route."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from .fidelity import wrap
+    from .fidelity import reset_state, wrap
 
     moto_app = wrap(DomainDispatcherApplication(create_backend_app))
 
     def app(environ, start_response):
-        if environ.get("PATH_INFO") == HEALTH_PATH:
+        path = environ.get("PATH_INFO")
+        if path == "/moto-api/reset":
+            reset_state()
+        if path == HEALTH_PATH:
             body = json.dumps({"kit": KIT_NAME, "pid": os.getpid(), "started_at": started_at}).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]

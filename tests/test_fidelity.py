@@ -24,6 +24,14 @@ SPEC = {
 }
 
 
+AWS_BIN = str(Path(sys.executable).parent / "aws")
+
+
+def aws_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([AWS_BIN, *args, "--output", "json"], capture_output=True, text=True,
+                          env=aws.cli_env(), timeout=120)
+
+
 @pytest.fixture
 def sm(clean_backend):
     client = aws.client("sagemaker")
@@ -97,18 +105,155 @@ def test_update_endpoint_switches_configuration(sm):
 
 
 def test_cli_sees_the_same_rules(sm):
-    aws_bin = str(Path(sys.executable).parent / "aws")
-    env = aws.cli_env()
-    dup = subprocess.run([aws_bin, "sagemaker", "create-model-package-group", "--model-package-group-name", "g"],
-                         capture_output=True, text=True, env=env, timeout=120)
+    dup = aws_cli("sagemaker", "create-model-package-group", "--model-package-group-name", "g")
     assert dup.returncode != 0 and "Model Package Group already exists" in dup.stderr
-    register(sm)
-    conflict = subprocess.run([aws_bin, "sagemaker", "delete-model-package-group", "--model-package-group-name", "g"],
-                              capture_output=True, text=True, env=env, timeout=120)
+    arn = register(sm)
+    conflict = aws_cli("sagemaker", "delete-model-package-group", "--model-package-group-name", "g")
     assert conflict.returncode != 0 and "ConflictException" in conflict.stderr
-    shown = subprocess.run([aws_bin, "sagemaker", "describe-model-package", "--model-package-name", "g/1",
-                            "--output", "json"], capture_output=True, text=True, env=env, timeout=120)
+    shown = aws_cli("sagemaker", "describe-model-package", "--model-package-name", "g/1")
     assert json.loads(shown.stdout)["ModelPackageVersion"] == 1
+    deleted = aws_cli("sagemaker", "delete-model-package", "--model-package-name", arn)
+    assert deleted.returncode == 0, deleted.stderr
+    assert aws_cli("sagemaker", "delete-model-package-group", "--model-package-group-name", "g").returncode == 0
+
+
+def test_invalid_group_name_is_refused_in_sagemaker_words(clean_backend):
+    sm = aws.client("sagemaker")
+    with pytest.raises(ClientError) as err:
+        sm.create_model_package_group(ModelPackageGroupName="bad name!")
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    assert err.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value 'bad name!' at 'modelPackageGroupName' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"
+    )
+    too_long = "a" * 64
+    with pytest.raises(ClientError, match="Member must have length less than or equal to 63"):
+        sm.create_model_package_group(ModelPackageGroupName=too_long)
+    cli = aws_cli("sagemaker", "create-model-package-group", "--model-package-group-name", "bad name!")
+    assert cli.returncode != 0
+    assert "Value 'bad name!' at 'modelPackageGroupName' failed to satisfy constraint" in cli.stderr
+    assert sm.list_model_package_groups()["ModelPackageGroupSummaryList"] == [], "nothing was created"
+
+
+def test_invalid_metadata_and_status_write_nothing(sm):
+    arn = register(sm, CustomerMetadataProperties={"a": "1"})
+    with pytest.raises(ClientError) as err:
+        sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Aproved",
+                                CustomerMetadataProperties={"hp": '{"max_depth": 3}'})
+    message = err.value.response["Error"]["Message"]
+    assert message.startswith("2 validation errors detected: ")
+    assert "Member must satisfy enum value set: [Approved, Rejected, PendingManualApproval]" in message
+    assert "at 'customerMetadataProperties' failed to satisfy constraint: Map value must satisfy constraint" in message
+    with pytest.raises(ClientError, match="Member must have length less than or equal to 50"):
+        sm.update_model_package(ModelPackageArn=arn, CustomerMetadataProperties={f"k{i}": "v" for i in range(51)})
+    desc = sm.describe_model_package(ModelPackageName=arn)
+    assert desc["ModelApprovalStatus"] == "PendingManualApproval"
+    assert desc["CustomerMetadataProperties"] == {"a": "1"}
+
+
+def test_client_token_makes_create_idempotent(sm):
+    first = register(sm, ClientToken="build-42")
+    second = register(sm, ClientToken="build-42")
+    third = register(sm, ClientToken="build-43")
+    assert first == second != third
+    assert [v["ModelPackageVersion"] for v in sm.list_model_packages(ModelPackageGroupName="g")["ModelPackageSummaryList"]] == [1, 2]
+
+
+def test_lifecycle_model_card_and_source_uri_are_kept(sm):
+    arn = register(
+        sm,
+        ModelLifeCycle={"Stage": "Development", "StageStatus": "Approved"},
+        SourceUri="s3://ml-pipeline-bucket/source/train.py",
+        ModelCard={"ModelCardContent": '{"model_overview": {}}', "ModelCardStatus": "Draft"},
+    )
+    sm.update_model_package(ModelPackageArn=arn, ModelLifeCycle={"Stage": "Production", "StageStatus": "Approved",
+                                                                 "StageDescription": "promoted"})
+    desc = sm.describe_model_package(ModelPackageName=arn)
+    assert desc["ModelLifeCycle"] == {"Stage": "Production", "StageStatus": "Approved", "StageDescription": "promoted"}
+    assert desc["SourceUri"] == "s3://ml-pipeline-bucket/source/train.py"
+    assert desc["ModelCard"]["ModelCardStatus"] == "Draft"
+
+
+def test_versions_are_never_reused_after_a_delete(sm):
+    register(sm)
+    second = register(sm)
+    sm.delete_model_package(ModelPackageName=second)
+    third = register(sm)
+    assert third.endswith("/g/3")
+    assert sm.describe_model_package(ModelPackageName="g/3")["ModelPackageVersion"] == 3
+    assert [v["ModelPackageVersion"] for v in sm.list_model_packages(ModelPackageGroupName="g")["ModelPackageSummaryList"]] == [1, 3]
+
+
+def test_batch_describe_answers_per_arn(sm):
+    arns = [register(sm), register(sm)]
+    missing = arns[0].rsplit("/", 1)[0] + "/99"
+    out = sm.batch_describe_model_package(ModelPackageArnList=[*arns, missing])
+    assert sorted(out["ModelPackageSummaries"]) == sorted(arns)
+    summary = out["ModelPackageSummaries"][arns[1]]
+    assert summary["ModelPackageVersion"] == 2 and summary["ModelApprovalStatus"] == "PendingManualApproval"
+    assert summary["InferenceSpecification"]["Containers"][0]["Image"] == "example/image:1"
+    assert out["BatchDescribeModelPackageErrorMap"][missing]["ErrorResponse"].endswith("does not exist.")
+    with pytest.raises(ClientError, match="Member must have length less than or equal to 100"):
+        sm.batch_describe_model_package(ModelPackageArnList=[arns[0]] * 101)
+    cli = aws_cli("sagemaker", "batch-describe-model-package", "--model-package-arn-list", *arns)
+    assert cli.returncode == 0, cli.stderr
+    assert len(json.loads(cli.stdout)["ModelPackageSummaries"]) == 2
+
+
+def test_group_policy_put_get_delete(sm):
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+        "Action": ["sagemaker:DescribeModelPackageGroup"],
+        "Resource": "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/g"}]})
+    with pytest.raises(ClientError, match="has no resource policy"):
+        sm.get_model_package_group_policy(ModelPackageGroupName="g")
+    assert sm.put_model_package_group_policy(ModelPackageGroupName="g", ResourcePolicy=policy)[
+        "ModelPackageGroupArn"].endswith(":model-package-group/g")
+    assert json.loads(sm.get_model_package_group_policy(ModelPackageGroupName="g")["ResourcePolicy"]) == json.loads(policy)
+    sm.delete_model_package_group_policy(ModelPackageGroupName="g")
+    with pytest.raises(ClientError, match="has no resource policy"):
+        sm.get_model_package_group_policy(ModelPackageGroupName="g")
+    with pytest.raises(ClientError, match="Model Package Group nope does not exist"):
+        sm.put_model_package_group_policy(ModelPackageGroupName="nope", ResourcePolicy=policy)
+
+
+def test_approval_change_reaches_an_sqs_rule_target(sm):
+    sqs, events = aws.client("sqs"), aws.client("events")
+    queue_url = sqs.create_queue(QueueName="model-approvals")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="model-approved", EventPattern=json.dumps({
+        "source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"],
+        "detail": {"ModelApprovalStatus": ["Approved"]}}))
+    events.put_targets(Rule="model-approved", Targets=[{"Id": "queue", "Arn": queue_arn}])
+    arn = register(sm)  # pending: does not match the rule
+    sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved", ApprovalDescription="ok")
+    sm.update_model_package(ModelPackageArn=arn, CustomerMetadataProperties={"x": "1"})  # no status change
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+    assert len(messages) == 1
+    event = json.loads(messages[0]["Body"])
+    assert event["source"] == "aws.sagemaker"
+    assert event["detail-type"] == "SageMaker Model Package State Change"
+    assert event["resources"] == [arn]
+    assert event["detail"]["ModelApprovalStatus"] == "Approved"
+    assert event["detail"]["ModelPackageGroupName"] == "g" and event["detail"]["ModelPackageVersion"] == 1
+
+
+def test_the_spec_cli_command_works(clean_backend):
+    aws.client("sagemaker").create_model_package_group(ModelPackageGroupName="ml-pipeline-model-group")
+    image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+    spec = json.dumps({"Containers": [{"Image": image, "ModelDataUrl": "s3://ml-pipeline-bucket/model/model.tar.gz"}],
+                       "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]})
+    out = aws_cli("sagemaker", "create-model-package", "--model-package-group-name", "ml-pipeline-model-group",
+                  "--model-package-description", "ML pipeline v1 model", "--model-approval-status", "Approved",
+                  "--inference-specification", spec)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["ModelPackageArn"].endswith("model-package/ml-pipeline-model-group/1")
+
+
+def test_every_pattern_of_the_service_model_compiles():
+    from helpers import validation
+
+    assert validation.patterns_that_do_not_compile() == []
 
 
 def test_moto_internals_the_layer_relies_on():

@@ -146,6 +146,16 @@ class TestWorkshopSequence:
         assert cli_version["InferenceSpecification"]["Containers"][0]["Image"] == IMAGE
         assert "$ aws sagemaker create-model-package" in outputs_text(out / "07_automate_with_aws_cli.ipynb")
 
+    def test_sagemaker_sdk_reads_what_the_notebooks_registered(self, out):
+        from sagemaker.core.resources import ModelPackage
+
+        session = aws.session()
+        found = ModelPackage.get_all(model_package_group_name=GROUP, session=session, region="us-east-1")
+        assert [(p.model_package_version, p.model_approval_status) for p in found] == [(1, "Approved"), (2, "Rejected")]
+        v2 = ModelPackage.get(model_package_name=f"{GROUP}/2", session=session, region="us-east-1")
+        assert v2.customer_metadata_properties["dataset_version"] == "v1.1"
+        assert v2.model_metrics.model_quality.statistics.s3_uri == f"s3://{BUCKET}/metrics/v2/model_quality.json"
+
     def test_running_everything_again_adds_no_version(self, out):
         sm = aws.client("sagemaker")
         before = {g: [(v["ModelPackageVersion"], v["ModelApprovalStatus"]) for v in versions(sm, g)] for g in (GROUP, CLI_GROUP)}
