@@ -123,6 +123,8 @@ class TestWorkshopSequence:
         assert v2["ApprovalDescription"].startswith("Rolled back")
         text = outputs_text(out / "05_approve_and_manage_lifecycle.ipynb")
         assert "deployments now take version 2" in text and "deployments now take version 1" in text
+        for change in ("version 1 -> Approved", "version 2 -> Approved", "version 2 -> Rejected"):
+            assert f"SageMaker Model Package State Change: {change}" in text, change
 
     def test_06_deploys_the_approved_version(self, out):
         run("06_deploy_approved_version", out)
@@ -171,6 +173,8 @@ class TestWorkshopSequence:
         assert BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
         with pytest.raises(iam.exceptions.NoSuchEntityException):
             iam.get_role(RoleName="SageMakerExecutionRole")
+        assert aws.client("events").list_rules()["Rules"] == []
+        assert aws.client("sqs").list_queues().get("QueueUrls", []) == []
         run("08_cleanup", out / "twice")
         assert "no group ml-pipeline-model-group" in outputs_text(out / "twice" / "08_cleanup.ipynb")
 
