@@ -15,7 +15,7 @@ def _backend(args: argparse.Namespace) -> int:
 
     if args.action == "start":
         before = backend.status()
-        st = backend.start(args.port)
+        st = backend.start(args.port, args.faults, args.latency_ms, args.seed)
         verb = "already running" if before.running and before.pid == st.pid else "started"
         print(f"local backend {verb} at {st.endpoint} (pid {st.pid}, state in {st.state_dir})")
         print("for the aws CLI in a terminal:  eval \"$(python -m helpers backend env)\"")
@@ -30,7 +30,9 @@ def _backend(args: argparse.Namespace) -> int:
         return 0 if st.running else 3
     elif args.action == "reset":
         backend.reset()
-        print("local backend emptied (all groups, versions, buckets and roles removed)")
+        print("local backend emptied (all groups, versions, buckets and roles removed, on disk too)")
+    elif args.action == "stats":
+        print(json.dumps(backend.stats(), indent=2))
     elif args.action == "env":
         for key, value in backend.terminal_env().items():
             print(f"export {key}={shlex.quote(value)}")
@@ -62,9 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("backend", help="manage the local AWS backend")
-    b.add_argument("action", choices=["start", "stop", "status", "reset", "env"])
+    b.add_argument("action", choices=["start", "stop", "status", "reset", "env", "stats"])
     b.add_argument("--json", action="store_true", help="status as one JSON object")
     b.add_argument("--port", type=int, default=None, help="port for start (default 5757, 0 = any free)")
+    b.add_argument("--faults", default="", help="for start: e.g. throttle=0.2,reset=0.05")
+    b.add_argument("--latency-ms", type=float, default=0.0, help="for start: delay every request")
+    b.add_argument("--seed", type=int, default=None, help="for start: make the faults repeatable")
     b.set_defaults(func=_backend)
 
     w = sub.add_parser("workshop", help="run the notebooks in order with papermill")

@@ -1,7 +1,9 @@
-"""The local backend process: moto's server app on 127.0.0.1, our SageMaker layer, a health route.
+"""The local backend process: moto's server app on 127.0.0.1 behind the kit's layers.
 
-Run by ``python -m helpers backend start`` as ``python -m helpers._server --state-dir DIR``;
-it binds, then writes ``DIR/backend.json`` (pid, port, endpoint) so that every client can find it.
+Run by ``python -m helpers backend start`` as ``python -m helpers._server --state-dir DIR``. From the
+outside in: the kit's own routes (health, stats, reset), injected faults (``helpers.faults``), state
+kept on disk (``helpers.persistence``), the SageMaker layer (``helpers.fidelity``), moto. It restores
+``DIR/state.pickle``, binds, then writes ``DIR/backend.json`` (pid, port, endpoint) for clients.
 """
 
 from __future__ import annotations
@@ -12,29 +14,42 @@ import os
 import signal
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 HEALTH_PATH = "/_workshop/health"
 KIT_NAME = "model-registry-workshop"
 
 
-def build_app(started_at: float):
-    """moto's domain-dispatching WSGI app wrapped with the kit's health route."""
+def build_app(state_dir: Path, plan, started_at: float):
+    """moto's WSGI app with the kit's layers around it."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from .fidelity import reset_state, wrap
+    from . import faults, fidelity, persistence
 
-    moto_app = wrap(DomainDispatcherApplication(create_backend_app))
+    snapshot = state_dir / "state.pickle"
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    stats = faults.Stats()
+    inner = faults.wrap(persistence.wrap(fidelity.wrap(moto_app), snapshot), plan, stats)
+
+    def reply(start_response, body: bytes):
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO")
-        if path == "/moto-api/reset":
-            reset_state()
         if path == HEALTH_PATH:
-            body = json.dumps({"kit": KIT_NAME, "pid": os.getpid(), "started_at": started_at}).encode()
-            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-            return [body]
-        return moto_app(environ, start_response)
+            info = {"kit": KIT_NAME, "pid": os.getpid(), "started_at": started_at, "faults": asdict(plan)}
+            return reply(start_response, json.dumps(info).encode())
+        if path == faults.STATS_PATH:
+            return reply(start_response, faults.stats_json(plan, stats))
+        if path == "/moto-api/reset":
+            with persistence.WRITE_LOCK:
+                chunks = moto_app(environ, start_response)
+                fidelity.reset_state()
+                persistence.save(snapshot)
+                return chunks
+        return inner(environ, start_response)
 
     return app
 
@@ -49,15 +64,26 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m helpers._server")
     parser.add_argument("--state-dir", required=True, type=Path)
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--faults", default="", help="e.g. throttle=0.2,reset=0.05")
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
 
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
+    from . import faults, persistence
+
+    plan = faults.FaultPlan.parse(args.faults, args.latency_ms, args.seed)
+    restored = persistence.load(args.state_dir / "state.pickle")
     started_at = time.time()
     server = make_server(
-        "127.0.0.1", args.port, build_app(started_at), threaded=True, request_handler=MotoRequestHandler
+        "127.0.0.1", args.port, build_app(args.state_dir, plan, started_at),
+        threaded=True, request_handler=MotoRequestHandler,
     )
+    # Do not wait for clients' keep-alive connections when stopping: every write is already on disk.
+    server.daemon_threads = True
+    server.block_on_close = False
     port = server.server_port
     state_file = args.state_dir / "backend.json"
     _write_state(
@@ -68,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
             "port": port,
             "endpoint": f"http://127.0.0.1:{port}",
             "started_at": started_at,
+            "faults": asdict(plan),
         },
     )
 
@@ -75,7 +102,8 @@ def main(argv: list[str] | None = None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
-    print(f"local backend serving on http://127.0.0.1:{port} (pid {os.getpid()})", flush=True)
+    print(f"local backend serving on http://127.0.0.1:{port} (pid {os.getpid()}, "
+          f"{restored} regional backends restored, faults {asdict(plan)})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

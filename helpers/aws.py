@@ -15,7 +15,7 @@ from .errors import WorkshopError
 
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-RETRY = {"mode": "standard", "max_attempts": 5}
+RETRY = {"mode": "standard", "max_attempts": 10}  # rides out throttling bursts; see helpers.faults
 
 
 def _check_loopback(endpoint: str) -> str:

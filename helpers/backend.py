@@ -64,6 +64,11 @@ def _healthy(endpoint: str, pid: int | None, timeout: float = 2.0) -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
+    try:  # reap it first if it is our own child that has exited (a zombie still answers kill 0)
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -94,6 +99,7 @@ def _port_free(port: int) -> bool:
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is fine
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -101,14 +107,30 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def start(port: int | None = None) -> BackendStatus:
+def start(
+    port: int | None = None, faults: str = "", latency_ms: float = 0.0, seed: int | None = None
+) -> BackendStatus:
     """Start the backend unless one is already running for this state dir; return its status.
 
     ``port`` defaults to ``$WORKSHOP_BACKEND_PORT`` or 5757; if that port is taken by another
     program a free port is used instead (the state file says which). ``port=0`` always picks a free one.
+    ``faults``/``latency_ms``/``seed`` inject throttling, dropped connections and delay (see
+    :mod:`helpers.faults`). The state saved by an earlier run is restored.
     """
+    from .faults import FaultPlan
+
+    try:
+        wanted = asdict(FaultPlan.parse(faults, latency_ms, seed))
+    except ValueError as exc:
+        raise WorkshopError(f"The fault settings are not valid ({exc}).") from None
     current = status()
     if current.running:
+        running = (_read_state() or {}).get("faults") or asdict(FaultPlan())
+        if running != wanted and (faults or latency_ms):
+            raise WorkshopError(
+                f"The backend is already running with faults {running}, not {wanted}: stop it with "
+                "`python -m helpers backend stop`, then start it again with the new settings."
+            )
         return current
     if port is None:
         port = int(os.environ.get("WORKSHOP_BACKEND_PORT", DEFAULT_PORT))
@@ -124,7 +146,8 @@ def start(port: int | None = None) -> BackendStatus:
     env.pop("AWS_SESSION_TOKEN", None)
     env.pop("AWS_PROFILE", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "helpers._server", "--state-dir", str(sdir), "--port", str(port)],
+        [sys.executable, "-m", "helpers._server", "--state-dir", str(sdir), "--port", str(port),
+         "--faults", faults, "--latency-ms", str(latency_ms)] + (["--seed", str(seed)] if seed is not None else []),
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -182,8 +205,14 @@ def endpoint() -> str:
     return current.endpoint  # type: ignore[return-value]
 
 
+def stats() -> dict:
+    """Request counts of the running backend: requests, throttled, reset, retried, by operation."""
+    with urllib.request.urlopen(endpoint() + "/_workshop/stats", timeout=10) as resp:
+        return json.loads(resp.read())
+
+
 def reset() -> None:
-    """Empty every service of the running backend (all groups, versions, buckets, roles)."""
+    """Empty every service of the running backend (all groups, versions, buckets, roles), on disk too."""
     url = endpoint() + "/moto-api/reset"
     req = urllib.request.Request(url, method="POST", data=b"")
     with urllib.request.urlopen(req, timeout=30) as resp:
@@ -198,5 +227,6 @@ def terminal_env(region: str | None = None) -> dict[str, str]:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": config.region(region),
         "AWS_RETRY_MODE": "standard",
+        "AWS_MAX_ATTEMPTS": "10",
         "AWS_PAGER": "",
     }

@@ -7,6 +7,7 @@ packaged for pipelines and for ``make workshop``'s closing table.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .errors import WorkshopError
@@ -152,10 +153,24 @@ def check_approval_status(status: str) -> str:
     return status
 
 
+_GROUP_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+
+
+def check_group_name(group: str) -> str:
+    """``group`` if SageMaker accepts it as a group name, else WorkshopError saying the rule."""
+    if not isinstance(group, str) or not _GROUP_NAME.fullmatch(group):
+        raise WorkshopError(
+            f"{group!r} is not a valid model package group name: use 1-63 letters, digits and hyphens, "
+            "starting and ending with a letter or digit (for example ml-pipeline-model-group)."
+        )
+    return group
+
+
 def group_exists(sm, group: str) -> bool:
-    """True if the model package group exists."""
+    """True if the model package group exists; WorkshopError if the name itself is invalid."""
     from botocore.exceptions import ClientError
 
+    check_group_name(group)
     try:
         sm.describe_model_package_group(ModelPackageGroupName=group)
     except ClientError as exc:
@@ -210,12 +225,136 @@ def latest_approved(sm, group: str) -> dict[str, Any] | None:
     return sm.describe_model_package(ModelPackageName=newest["ModelPackageArn"])
 
 
-def set_approval(sm, arn: str, status: str, description: str) -> dict[str, Any]:
-    """Change a version's approval status with a reason; returns its new description."""
-    sm.update_model_package(
-        ModelPackageArn=arn, ModelApprovalStatus=check_approval_status(status), ApprovalDescription=description
+def describe_version(sm, name: str) -> dict[str, Any]:
+    """A version's description by ARN or ``group/version``; WorkshopError if there is none."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return sm.describe_model_package(ModelPackageName=name)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ValidationException":
+            raise WorkshopError(
+                f"The model version {name!r} does not exist: list the group's versions with "
+                "registry.list_versions(sm, group) and use one of their ARNs."
+            ) from None
+        raise
+
+
+def verify_artifact(s3, uri: str, expected_sha256: str | None = None) -> str:
+    """Check the artifact at ``uri``: it exists, is a gzip tar holding ``xgboost-model``, and (if given)
+    still has the sha256 recorded at registration. Returns its sha256; raises WorkshopError."""
+    from . import artifacts
+
+    data = artifacts.read_object(s3, uri)
+    artifacts.inspect_tarball(data)
+    digest = artifacts.sha256_bytes(data)
+    if expected_sha256 and digest != expected_sha256:
+        raise WorkshopError(
+            f"The artifact {uri} has changed since it was registered (sha256 {expected_sha256[:12]}... then, "
+            f"{digest[:12]}... now), so this version cannot be approved: restore the original artifact, or "
+            "register the new one as a new version."
+        )
+    return digest
+
+
+def verify_metrics(s3, uri: str) -> dict[str, Any]:
+    """The model-quality JSON at ``uri``, checked for SageMaker's shape; WorkshopError otherwise."""
+    from . import artifacts, metrics
+
+    raw = artifacts.read_object(s3, uri)
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        raise WorkshopError(
+            f"The metrics file {uri} is not JSON, so SageMaker could not show it: write it with "
+            "json.dumps(metrics.model_quality_document(...))."
+        ) from None
+    metrics.validate_model_quality(document)
+    return document
+
+
+def register_version(
+    sm,
+    s3,
+    group: str,
+    *,
+    image: str,
+    artifact_uri: str,
+    metrics_uri: str,
+    description: str,
+    metadata: dict[str, str],
+    approval: str = "PendingManualApproval",
+    generated_by: str | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Register an artifact as the next version of ``group``, after checking every input.
+
+    Checks, before anything is written: the group name and that the group exists, the approval status,
+    the metadata against SageMaker's limits, that the artifact is a valid ``model.tar.gz`` in S3, and
+    that the metrics file is model-quality JSON. If the artifact (by sha256) is already registered in
+    the group, that version is returned and nothing is created. Returns ``(description, created)``.
+    """
+    from .errors import NotReadyError
+
+    if not group_exists(sm, group):
+        raise NotReadyError(
+            f"The model package group {group!r} does not exist, so nothing can be registered in it: "
+            "create it first (notebook 01, or registry.ensure_group)."
+        )
+    check_approval_status(approval)
+    sha = verify_artifact(s3, artifact_uri)
+    verify_metrics(s3, metrics_uri)
+    meta = validate_customer_metadata({**metadata, SHA256_KEY: sha})
+    existing = find_version_by_sha256(sm, group, sha)
+    if existing:
+        return existing, False
+    request: dict[str, Any] = dict(
+        ModelPackageGroupName=group,
+        ModelPackageDescription=description,
+        InferenceSpecification={
+            "Containers": [{"Image": image, "ModelDataUrl": artifact_uri}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+        ModelApprovalStatus=approval,
+        ModelMetrics={"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": metrics_uri}}},
+        Domain="MACHINE_LEARNING",
+        Task="CLASSIFICATION",
+        CustomerMetadataProperties=meta,
     )
-    return sm.describe_model_package(ModelPackageName=arn)
+    if generated_by:
+        request["MetadataProperties"] = {"GeneratedBy": generated_by}
+    arn = sm.create_model_package(**request)["ModelPackageArn"]
+    return sm.describe_model_package(ModelPackageName=arn), True
+
+
+def set_approval(sm, arn: str, status: str, description: str, s3=None) -> dict[str, Any]:
+    """Change a version's approval status with a reason; returns its new description.
+
+    Before approving (with ``s3`` given) the artifact is checked against the sha256 recorded at
+    registration: a tampered or overwritten artifact is refused. Raises WorkshopError.
+    """
+    check_approval_status(status)
+    current = describe_version(sm, arn)
+    if status == "Approved" and s3 is not None:
+        recorded = current.get("CustomerMetadataProperties", {}).get(SHA256_KEY)
+        uri = current["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
+        verify_artifact(s3, uri, recorded)
+    sm.update_model_package(ModelPackageArn=current["ModelPackageArn"], ModelApprovalStatus=status,
+                            ApprovalDescription=description)
+    return sm.describe_model_package(ModelPackageName=current["ModelPackageArn"])
+
+
+def delete_group(sm, group: str) -> None:
+    """Delete an empty group; WorkshopError (nothing deleted) if it still holds versions or is missing."""
+    if not group_exists(sm, group):
+        raise WorkshopError(f"The model package group {group!r} does not exist, so there is nothing to delete.")
+    versions = list_versions(sm, group)
+    if versions:
+        raise WorkshopError(
+            f"The group {group!r} still holds {len(versions)} version(s), and SageMaker deletes only empty "
+            "groups: delete its versions first (notebook 08 shows the order)."
+        )
+    sm.delete_model_package_group(ModelPackageGroupName=group)
 
 
 def versions_table(session, group: str):

@@ -177,6 +177,7 @@ def model_metrics(metrics_uri: str) -> dict[str, Any]:
 
 def register_model(
     sm,
+    s3,
     group: str,
     model: PreparedModel,
     image: str,
@@ -185,24 +186,12 @@ def register_model(
 ) -> tuple[dict[str, Any], bool]:
     """Register ``model`` in ``group`` in one call, as a pipeline would; ``(description, created)``.
 
-    Idempotent: if a version with the same artifact sha256 exists, it is returned unchanged.
+    Every input is checked first (see :func:`helpers.registry.register_version`); if a version with the
+    same artifact sha256 exists, it is returned unchanged.
     """
-    registry.check_approval_status(approval)
-    existing = registry.find_version_by_sha256(sm, group, model.sha256)
-    if existing:
-        return existing, False
     spec = _spec(model.name)
-    metadata = {"model_name": spec.model_name, registry.SHA256_KEY: model.sha256}
-    metadata.update(training_metadata(model, created_by))
-    arn = sm.create_model_package(
-        ModelPackageGroupName=group,
-        ModelPackageDescription=spec.description,
-        InferenceSpecification=inference_specification(image, model.artifact_uri),
-        ModelApprovalStatus=approval,
-        ModelMetrics=model_metrics(model.metrics_uri),
-        MetadataProperties={"GeneratedBy": created_by},
-        Domain="MACHINE_LEARNING",
-        Task="CLASSIFICATION",
-        CustomerMetadataProperties=registry.validate_customer_metadata(metadata),
-    )["ModelPackageArn"]
-    return sm.describe_model_package(ModelPackageName=arn), True
+    metadata = {"model_name": spec.model_name, **training_metadata(model, created_by)}
+    return registry.register_version(
+        sm, s3, group, image=image, artifact_uri=model.artifact_uri, metrics_uri=model.metrics_uri,
+        description=spec.description, metadata=metadata, approval=approval, generated_by=created_by,
+    )

@@ -50,6 +50,33 @@ def out(local_backend, tmp_path_factory):
     return tmp_path_factory.mktemp("notebooks")
 
 
+FAULT_FREE: dict[str, object] = {}
+
+
+def registry_view() -> dict:
+    """The final registry as a learner sees it, without creation times (they differ run to run)."""
+    from helpers import registry
+
+    session = aws.session()
+    sm, s3 = session.client("sagemaker"), session.client("s3")
+    view = {}
+    for group in registry.list_groups(sm):
+        name = group["ModelPackageGroupName"]
+        view[name] = [
+            {
+                "version": d["ModelPackageVersion"],
+                "description": d.get("ModelPackageDescription"),
+                "approval": d["ModelApprovalStatus"],
+                "reason": d.get("ApprovalDescription"),
+                "metadata": d.get("CustomerMetadataProperties"),
+                "container": d["InferenceSpecification"]["Containers"][0],
+                "metrics": registry.read_s3_json(s3, d["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]),
+            }
+            for d in registry.describe_versions(sm, name)
+        ]
+    return view
+
+
 class TestWorkshopSequence:
     """00 to 08 in order, twice over for 00-07, with the registry checked after every notebook."""
 
@@ -164,6 +191,7 @@ class TestWorkshopSequence:
         runner.run_workshop(output_dir=out / "again")
         after = {g: [(v["ModelPackageVersion"], v["ModelApprovalStatus"]) for v in versions(sm, g)] for g in (GROUP, CLI_GROUP)}
         assert after == before == {GROUP: [(1, "Approved"), (2, "Rejected")], CLI_GROUP: [(1, "Approved")]}
+        FAULT_FREE["view"] = registry_view()
 
     def test_08_cleanup_removes_everything_and_can_run_twice(self, out):
         run("08_cleanup", out)
@@ -177,6 +205,29 @@ class TestWorkshopSequence:
         assert aws.client("sqs").list_queues().get("QueueUrls", []) == []
         run("08_cleanup", out / "twice")
         assert "no group ml-pipeline-model-group" in outputs_text(out / "twice" / "08_cleanup.ipynb")
+
+
+def test_workshop_under_faults_ends_with_the_same_registry(local_backend, tmp_path, monkeypatch):
+    """20% throttling and 5% dropped connections: every notebook completes, the registry is the same."""
+    if "view" not in FAULT_FREE:  # run alone: make the fault-free reference run first
+        monkeypatch.setenv("WORKSHOP_STATE_DIR", str(tmp_path / "reference-backend"))
+        backend.start(port=0)
+        try:
+            runner.run_workshop(output_dir=tmp_path / "reference")
+            FAULT_FREE["view"] = registry_view()
+        finally:
+            backend.stop()
+    monkeypatch.setenv("WORKSHOP_STATE_DIR", str(tmp_path / "faulty-backend"))
+    backend.start(port=0, faults="throttle=0.2,reset=0.05", seed=2026)
+    try:
+        runner.run_workshop(output_dir=tmp_path / "out")
+        stats = backend.stats()["stats"]
+        (tmp_path / "fault-run.json").write_text(json.dumps(stats, indent=2))
+        assert stats["throttled"] > 0 and stats["reset"] > 0, stats
+        assert stats["retried"] >= stats["throttled"] + stats["reset"], "every fault was retried"
+        assert registry_view() == FAULT_FREE["view"]
+    finally:
+        backend.stop()
 
 
 def test_out_of_order_stops_with_one_sentence(clean_backend, tmp_path):
