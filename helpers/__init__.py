@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "artifacts", "aws", "backend", "checks", "cli", "compare", "config", "datasets", "metrics",
-    "registry", "resources", "runner", "training", "workshop",
+    "audit", "dashboard", "gate", "registry", "resources", "runner", "training", "workshop",
 }
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers backend start|stop|status|reset|env``, ``workshop``, ``registry``."""
+"""Command line: ``python -m helpers backend ...``, ``workshop``, ``registry``, ``versions GROUP``."""
 
 from __future__ import annotations
 
@@ -59,6 +59,17 @@ def _registry(args: argparse.Namespace) -> int:
     return 0
 
 
+def _versions(args: argparse.Namespace) -> int:
+    from . import aws, compare
+
+    frame = compare.versions_frame(aws.session(), args.group, progress=False)
+    if args.json:
+        print(frame.reset_index().to_json(orient="records", date_format="iso", indent=2))
+    else:
+        print(compare.text_table(frame))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("registry", help="print every group's versions and approval statuses")
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=_registry)
+
+    v = sub.add_parser("versions", help="one group's versions with metrics and approval, as in the dashboard")
+    v.add_argument("group")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(func=_versions)
 
     args = parser.parse_args(argv)
     try:

@@ -1,28 +1,75 @@
 """Compare the versions of a group: one row per version with its metrics, training facts and status.
 
-Everything comes from the live registry and the metrics JSONs in S3, never from a notebook's memory.
+Everything comes from the live registry and the metrics JSONs in S3. One ``Search`` request per 100
+versions (not one describe per version), and the metrics files fetched concurrently.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from . import registry
 
 METRIC_COLUMNS = ("accuracy", "precision", "recall", "f1", "auc")
+INFO_COLUMNS = ("model_name", "created", "approval", "approval_description")
+TRAINING_COLUMNS = ("dataset_version", "learning_rate", "max_depth", "n_estimators")
+ARTIFACT_COLUMNS = ("artifact_sha256", "image", "artifact")
+STATUS_COLOURS = {"Approved": "#c8e6c9", "Rejected": "#ffcdd2", "PendingManualApproval": "#fff9c4"}
+PROGRESS_THRESHOLD = 50  # show a progress bar from this many versions on
 
 
-def versions_frame(session, group: str):
-    """A pandas DataFrame indexed by version number.
+def search_versions(sm, group: str) -> list[dict[str, Any]]:
+    """Full descriptions of every version of ``group`` via ``Search`` (100 per request), by version."""
+    pages = sm.get_paginator("search").paginate(
+        Resource="ModelPackage",
+        SearchExpression={"Filters": [{"Name": "ModelPackageGroupName", "Operator": "Equals", "Value": group}]},
+        PaginationConfig={"PageSize": 100},
+    )
+    found = [r["ModelPackage"] for page in pages for r in page["Results"] if "ModelPackage" in r]
+    return sorted(found, key=lambda d: d.get("ModelPackageVersion", 0))
+
+
+def _metrics_uri(desc: dict[str, Any]) -> str | None:
+    return desc.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
+
+
+def fetch_metrics(s3, uris: list[str | None], max_workers: int = 16, progress: bool | None = None) -> list[dict]:
+    """The metrics JSON at each URI (``{}`` for None or a missing file), fetched concurrently, in order."""
+
+    def get(uri: str | None) -> dict:
+        if not uri:
+            return {}
+        try:
+            return registry.read_s3_json(s3, uri)
+        except Exception:  # noqa: BLE001 - a missing or broken metrics file shows as empty cells
+            return {}
+
+    show = len(uris) >= PROGRESS_THRESHOLD if progress is None else progress
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        results = pool.map(get, uris)
+        if show:
+            from tqdm.auto import tqdm
+
+            results = tqdm(results, total=len(uris), desc="metrics files", unit="file")
+        return list(results)
+
+
+def versions_frame(session, group: str, max_workers: int = 16, progress: bool | None = None):
+    """A pandas DataFrame indexed by version number, from the live registry.
 
     Columns: model_name, created, approval, approval_description, each metric, dataset_version,
-    learning_rate, max_depth, n_estimators, artifact_sha256, image, artifact.
+    learning_rate, max_depth, n_estimators, artifact_sha256, image, artifact. Empty if the group
+    has no versions; WorkshopError if the group name is invalid.
     """
     import pandas as pd
 
+    registry.check_group_name(group)
     sm, s3 = session.client("sagemaker"), session.client("s3")
+    descs = search_versions(sm, group)
+    stats = fetch_metrics(s3, [_metrics_uri(d) for d in descs], max_workers, progress)
     rows: list[dict[str, Any]] = []
-    for desc in registry.describe_versions(sm, group):
+    for desc, stat in zip(descs, stats):
         meta = desc.get("CustomerMetadataProperties", {})
         container = desc.get("InferenceSpecification", {}).get("Containers", [{}])[0]
         row: dict[str, Any] = {
@@ -32,16 +79,15 @@ def versions_frame(session, group: str):
             "approval": desc.get("ModelApprovalStatus"),
             "approval_description": desc.get("ApprovalDescription", ""),
         }
-        uri = desc.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
-        stats = registry.read_s3_json(s3, uri) if uri else {}
         for name in METRIC_COLUMNS:
-            row[name] = registry.metric_value(stats, name)
-        for key in ("dataset_version", "learning_rate", "max_depth", "n_estimators", "artifact_sha256"):
+            row[name] = registry.metric_value(stat, name)
+        for key in TRAINING_COLUMNS + ("artifact_sha256",):
             row[key] = meta.get(key)
         row["image"] = container.get("Image")
         row["artifact"] = container.get("ModelDataUrl")
         rows.append(row)
-    return pd.DataFrame(rows).set_index("version") if rows else pd.DataFrame()
+    columns = ["version", *INFO_COLUMNS, *METRIC_COLUMNS, *TRAINING_COLUMNS, *ARTIFACT_COLUMNS]
+    return pd.DataFrame(rows, columns=columns).set_index("version")
 
 
 def metrics_side_by_side(frame, versions: list[int] | None = None):
@@ -53,23 +99,69 @@ def metrics_side_by_side(frame, versions: list[int] | None = None):
     return table
 
 
-def plot_metrics(frame, ax=None):
-    """A grouped bar chart of every metric per version; approved versions are marked in the legend."""
+def differing_columns(frame, versions: list[int] | None = None) -> list[str]:
+    """The columns whose values are not all equal across ``versions`` (all versions if None)."""
+    sub = frame.loc[versions] if versions else frame
+    return [c for c in sub.columns if sub[c].astype(str).nunique(dropna=False) > 1]
+
+
+def comparison_table(frame, versions: list[int] | None = None, differences_only: bool = False):
+    """The chosen versions as a table for review (without sha/image/artifact unless they differ)."""
+    sub = frame.loc[versions] if versions else frame
+    columns = [c for c in sub.columns if c not in ARTIFACT_COLUMNS and c != "created"]
+    if differences_only:
+        keep = set(differing_columns(sub))
+        columns = [c for c in columns if c in keep]
+    return sub[columns]
+
+
+def style_comparison(frame, versions: list[int] | None = None, differences_only: bool = False):
+    """A pandas Styler: best value of each metric in bold green, approval statuses coloured."""
+    table = comparison_table(frame, versions, differences_only)
+    metrics = [c for c in METRIC_COLUMNS if c in table.columns]
+    styler = table.style
+    if metrics and len(table) > 1:
+        styler = styler.highlight_max(subset=metrics, props="font-weight: bold; color: #1b5e20")
+    if metrics:
+        styler = styler.format({m: "{:.4f}" for m in metrics}, na_rep="")
+    if "approval" in table.columns:
+        styler = styler.map(lambda v: f"background-color: {STATUS_COLOURS.get(v, 'white')}", subset=["approval"])
+    return styler
+
+
+def current_approved(frame) -> int | None:
+    """The version deployments take: the newest Approved one, or None."""
+    approved = frame.index[frame["approval"] == "Approved"]
+    return int(max(approved)) if len(approved) else None
+
+
+def plot_metrics(frame, versions: list[int] | None = None, ax=None):
+    """Each metric across versions (one line per metric), the currently approved version marked."""
     import matplotlib.pyplot as plt
 
+    sub = frame.loc[versions] if versions else frame
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
-    width = 0.8 / max(len(frame), 1)
-    for i, (version, row) in enumerate(frame.iterrows()):
-        xs = [m + i * width for m in range(len(METRIC_COLUMNS))]
-        label = f"v{version} ({row['approval']})"
-        ax.bar(xs, [row[m] for m in METRIC_COLUMNS], width, label=label,
-               hatch="//" if row["approval"] == "Approved" else None, edgecolor="black")
-    ax.set_xticks([m + width * (len(frame) - 1) / 2 for m in range(len(METRIC_COLUMNS))])
-    ax.set_xticklabels(METRIC_COLUMNS)
-    low = min(float(frame[list(METRIC_COLUMNS)].min().min()), 0.9)
-    ax.set_ylim(low - 0.02, 1.0)
+    xs = list(sub.index)
+    for metric in METRIC_COLUMNS:
+        ax.plot(xs, sub[metric].astype(float), marker="o", label=metric)
+    approved = current_approved(frame)
+    if approved is not None and approved in xs:
+        ax.axvline(approved, color="#2e7d32", linestyle="--", linewidth=1.5)
+        ax.annotate(f"approved: v{approved}", (approved, ax.get_ylim()[0]), xytext=(4, 6),
+                    textcoords="offset points", color="#2e7d32", fontsize="small")
+    ax.set_xticks(xs)
+    ax.set_xticklabels([f"v{x}" for x in xs])
+    ax.set_xlabel("version")
     ax.set_ylabel("hold-out score")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="lower left", fontsize="small", ncol=len(METRIC_COLUMNS))
     ax.set_title("Model quality per version")
     return ax
+
+
+def text_table(frame) -> str:
+    """The comparison as plain text for a terminal."""
+    table = comparison_table(frame).copy()
+    if "approval_description" in table.columns:
+        table["approval_description"] = table["approval_description"].fillna("").str.slice(0, 40)
+    return table.to_string(float_format=lambda v: f"{v:.4f}") if len(table) else "(no versions)"
