@@ -5,18 +5,27 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 PIP_FLAGS ?= --disable-pip-version-check --quiet
 
-.PHONY: setup workshop test lab backend-start backend-stop backend-status registry clean distclean
+.PHONY: setup setup-test workshop test lab backend-start backend-stop backend-status registry clean distclean
 
 setup: $(STAMP)
+setup-test: $(TEST_STAMP)
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The kit needs Python 3.11 or newer: install it, or run make PYTHON=python3.11 ...")'
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip
-	$(PY) -m pip install $(PIP_FLAGS) -e '.[test]'
+
+# The workshop's own dependencies; the tests' (pytest, nbval, playwright) only for make test.
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install $(PIP_FLAGS) -e .
 	@touch $(STAMP)
+
+$(TEST_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[test]'
+	@touch $(TEST_STAMP)
 
 workshop: setup
 	@$(PY) -m helpers backend start
@@ -25,7 +34,7 @@ workshop: setup
 	@echo "The registry now holds (explore it in notebooks or with the aws CLI; see README):"
 	@$(PY) -m helpers registry
 
-test: setup
+test: setup-test
 	$(PY) -m pytest tests
 
 lab: setup

@@ -64,8 +64,11 @@ def versions_frame(session, group: str, max_workers: int = 16, progress: bool | 
     """
     import pandas as pd
 
+    from botocore.config import Config
+
     registry.check_group_name(group)
-    sm, s3 = session.client("sagemaker"), session.client("s3")
+    sm = session.client("sagemaker")
+    s3 = session.client("s3", config=Config(max_pool_connections=max(max_workers, 10)))
     descs = search_versions(sm, group)
     stats = fetch_metrics(s3, [_metrics_uri(d) for d in descs], max_workers, progress)
     rows: list[dict[str, Any]] = []
@@ -154,7 +157,7 @@ def plot_metrics(frame, versions: list[int] | None = None, ax=None):
     ax.set_xticklabels([f"v{x}" for x in xs])
     ax.set_xlabel("version")
     ax.set_ylabel("hold-out score")
-    ax.legend(loc="lower left", fontsize="small", ncol=len(METRIC_COLUMNS))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     ax.set_title("Model quality per version")
     return ax
 

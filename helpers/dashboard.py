@@ -86,8 +86,9 @@ class Dashboard:
         with self.chart:
             fig, ax = plt.subplots(figsize=(8, 3))
             compare.plot_metrics(self.frame, chosen, ax=ax)
-            plt.show()
-            plt.close(fig)
+            fig.tight_layout()
+            plt.close(fig)  # shown once, through display(), also from a button's callback
+            display(fig)
 
     def _say(self, text: str, ok: bool) -> None:
         colour = "#1b5e20" if ok else "#b71c1c"

@@ -299,6 +299,27 @@ def delete_model_package_group_policy(ctx: Context, params: dict[str, Any]):
     return {}
 
 
+def search(ctx: Context, params: dict[str, Any]):
+    """moto returns every match at once; SageMaker pages them (MaxResults, default 10, and NextToken)."""
+    import base64
+
+    size = int(params.pop("MaxResults", 10))
+    token = params.pop("NextToken", None)
+    try:
+        start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+    except ValueError:
+        raise ServiceError("ValidationException", "The NextToken is not one this service gave out.") from None
+
+    def after(response: dict[str, Any]) -> dict[str, Any]:
+        results = response.get("Results", [])
+        page = {"Results": results[start:start + size]}
+        if start + size < len(results):
+            page["NextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+        return page
+
+    return Forward(params, after)
+
+
 def update_endpoint(ctx: Context, params: dict[str, Any]):
     """moto has no UpdateEndpoint: point the endpoint at the new configuration (in service at once)."""
     from moto.core.utils import utcnow
@@ -329,6 +350,7 @@ HANDLERS: dict[str, Callable[[Context, dict[str, Any]], Any]] = {
     "GetModelPackageGroupPolicy": get_model_package_group_policy,
     "DeleteModelPackageGroupPolicy": delete_model_package_group_policy,
     "UpdateEndpoint": update_endpoint,
+    "Search": search,
 }
 
 
