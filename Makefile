@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 PIP_FLAGS ?= --disable-pip-version-check --quiet
 
-.PHONY: setup setup-test workshop test lab backend-start backend-stop backend-status registry clean distclean
+.PHONY: setup setup-test workshop test bench lab backend-start backend-stop backend-status registry clean distclean
 
 setup: $(STAMP)
 setup-test: $(TEST_STAMP)
@@ -36,6 +36,9 @@ workshop: setup
 
 test: setup-test
 	$(PY) -m pytest tests
+
+bench: setup-test
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 lab: setup
 	@$(PY) -m helpers backend start

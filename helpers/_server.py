@@ -21,8 +21,8 @@ HEALTH_PATH = "/_workshop/health"
 KIT_NAME = "model-registry-workshop"
 
 
-def build_app(state_dir: Path, plan, started_at: float):
-    """moto's WSGI app with the kit's layers around it."""
+def build_app(state_dir: Path, plan, started_at: float, ephemeral: bool = False):
+    """moto's WSGI app with the kit's layers around it (``ephemeral``: nothing kept on disk)."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from . import faults, fidelity, persistence
@@ -30,7 +30,8 @@ def build_app(state_dir: Path, plan, started_at: float):
     snapshot = state_dir / "state.pickle"
     moto_app = DomainDispatcherApplication(create_backend_app)
     stats = faults.Stats()
-    inner = faults.wrap(persistence.wrap(fidelity.wrap(moto_app), snapshot), plan, stats)
+    layered = fidelity.wrap(moto_app)
+    inner = faults.wrap(layered if ephemeral else persistence.wrap(layered, snapshot), plan, stats)
 
     def reply(start_response, body: bytes):
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
@@ -42,12 +43,19 @@ def build_app(state_dir: Path, plan, started_at: float):
             info = {"kit": KIT_NAME, "pid": os.getpid(), "started_at": started_at, "faults": asdict(plan)}
             return reply(start_response, json.dumps(info).encode())
         if path == faults.STATS_PATH:
+            if environ.get("REQUEST_METHOD") == "DELETE":
+                faults.reset_stats(stats)
+            return reply(start_response, faults.stats_json(plan, stats))
+        if path == faults.PLAN_PATH and environ.get("REQUEST_METHOD") == "PUT":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            faults.update_plan(plan, json.loads(environ["wsgi.input"].read(length) or b"{}"))
             return reply(start_response, faults.stats_json(plan, stats))
         if path == "/moto-api/reset":
             with persistence.WRITE_LOCK:
                 chunks = moto_app(environ, start_response)
                 fidelity.reset_state()
-                persistence.save(snapshot)
+                if not ephemeral:
+                    persistence.save(snapshot)
                 return chunks
         return inner(environ, start_response)
 
@@ -67,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--faults", default="", help="e.g. throttle=0.2,reset=0.05")
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--ephemeral", action="store_true", help="keep nothing on disk (benchmarks)")
     args = parser.parse_args(argv)
 
     from moto.moto_server.werkzeug_app import MotoRequestHandler
@@ -75,10 +84,10 @@ def main(argv: list[str] | None = None) -> None:
     from . import faults, persistence
 
     plan = faults.FaultPlan.parse(args.faults, args.latency_ms, args.seed)
-    restored = persistence.load(args.state_dir / "state.pickle")
+    restored = 0 if args.ephemeral else persistence.load(args.state_dir / "state.pickle")
     started_at = time.time()
     server = make_server(
-        "127.0.0.1", args.port, build_app(args.state_dir, plan, started_at),
+        "127.0.0.1", args.port, build_app(args.state_dir, plan, started_at, args.ephemeral),
         threaded=True, request_handler=MotoRequestHandler,
     )
     # Do not wait for clients' keep-alive connections when stopping: every write is already on disk.

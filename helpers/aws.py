@@ -39,7 +39,12 @@ def _local_session_class():
         workshop_endpoint: str = ""
 
         def client(self, service_name, *args, **kwargs):  # noqa: D102 - same as boto3's
-            return super().client(service_name, *args, **self._pin(kwargs))
+            # Clients are thread-safe and costly to build (~0.1 s each): reuse one per service and settings.
+            key = (service_name, args, repr(sorted((k, repr(getattr(v, "_user_provided_options", v))) for k, v in kwargs.items())))
+            cache = self.__dict__.setdefault("_workshop_clients", {})
+            if key not in cache:
+                cache[key] = super().client(service_name, *args, **self._pin(kwargs))
+            return cache[key]
 
         def resource(self, service_name, *args, **kwargs):  # noqa: D102 - same as boto3's
             return super().resource(service_name, *args, **self._pin(kwargs))

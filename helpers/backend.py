@@ -108,14 +108,19 @@ def _port_free(port: int) -> bool:
 
 
 def start(
-    port: int | None = None, faults: str = "", latency_ms: float = 0.0, seed: int | None = None
+    port: int | None = None,
+    faults: str = "",
+    latency_ms: float = 0.0,
+    seed: int | None = None,
+    ephemeral: bool = False,
 ) -> BackendStatus:
     """Start the backend unless one is already running for this state dir; return its status.
 
     ``port`` defaults to ``$WORKSHOP_BACKEND_PORT`` or 5757; if that port is taken by another
     program a free port is used instead (the state file says which). ``port=0`` always picks a free one.
     ``faults``/``latency_ms``/``seed`` inject throttling, dropped connections and delay (see
-    :mod:`helpers.faults`). The state saved by an earlier run is restored.
+    :mod:`helpers.faults`). The state saved by an earlier run is restored (``ephemeral``: nothing is
+    read or written on disk, for benchmarks).
     """
     from .faults import FaultPlan
 
@@ -147,7 +152,9 @@ def start(
     env.pop("AWS_PROFILE", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "helpers._server", "--state-dir", str(sdir), "--port", str(port),
-         "--faults", faults, "--latency-ms", str(latency_ms)] + (["--seed", str(seed)] if seed is not None else []),
+         "--faults", faults, "--latency-ms", str(latency_ms)]
+        + (["--seed", str(seed)] if seed is not None else [])
+        + (["--ephemeral"] if ephemeral else []),
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -209,6 +216,21 @@ def stats() -> dict:
     """Request counts of the running backend: requests, throttled, reset, retried, by operation."""
     with urllib.request.urlopen(endpoint() + "/_workshop/stats", timeout=10) as resp:
         return json.loads(resp.read())
+
+
+def set_faults(latency_ms: float | None = None, throttle: float | None = None, reset: float | None = None) -> dict:
+    """Change the running backend's latency or faults without restarting it; returns its stats."""
+    changes = {k: v for k, v in (("latency_ms", latency_ms), ("throttle", throttle), ("reset", reset)) if v is not None}
+    req = urllib.request.Request(endpoint() + "/_workshop/faults", method="PUT", data=json.dumps(changes).encode())
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def clear_stats() -> None:
+    """Zero the running backend's request counts."""
+    req = urllib.request.Request(endpoint() + "/_workshop/stats", method="DELETE")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        resp.read()
 
 
 def reset() -> None:

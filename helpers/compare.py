@@ -34,7 +34,7 @@ def _metrics_uri(desc: dict[str, Any]) -> str | None:
     return desc.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
 
 
-def fetch_metrics(s3, uris: list[str | None], max_workers: int = 16, progress: bool | None = None) -> list[dict]:
+def fetch_metrics(s3, uris: list[str | None], max_workers: int = 32, progress: bool | None = None) -> list[dict]:
     """The metrics JSON at each URI (``{}`` for None or a missing file), fetched concurrently, in order."""
 
     def get(uri: str | None) -> dict:
@@ -55,7 +55,7 @@ def fetch_metrics(s3, uris: list[str | None], max_workers: int = 16, progress: b
         return list(results)
 
 
-def versions_frame(session, group: str, max_workers: int = 16, progress: bool | None = None):
+def versions_frame(session, group: str, max_workers: int = 32, progress: bool | None = None):
     """A pandas DataFrame indexed by version number, from the live registry.
 
     Columns: model_name, created, approval, approval_description, each metric, dataset_version,

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 STATS_PATH = "/_workshop/stats"
+PLAN_PATH = "/_workshop/faults"
 KINDS = ("throttle", "reset")
 
 
@@ -125,6 +126,21 @@ def wrap(app, plan: FaultPlan, stats: Stats):
         return app(environ, start_response)
 
     return faulty
+
+
+def update_plan(plan: FaultPlan, changes: dict[str, Any]) -> None:
+    """Change a running backend's faults or latency in place (benchmarks set latency after loading data)."""
+    new = FaultPlan.parse(
+        ",".join(f"{k}={changes.get(k, getattr(plan, k))}" for k in KINDS),
+        changes.get("latency_ms", plan.latency_ms),
+        plan.seed,
+    )
+    plan.throttle, plan.reset, plan.latency_ms = new.throttle, new.reset, new.latency_ms
+
+
+def reset_stats(stats: Stats) -> None:
+    stats.requests = stats.throttled = stats.reset = stats.retried = 0
+    stats.by_operation.clear()
 
 
 def stats_json(plan: FaultPlan, stats: Stats) -> bytes:

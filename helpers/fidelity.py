@@ -299,8 +299,22 @@ def delete_model_package_group_policy(ctx: Context, params: dict[str, Any]):
     return {}
 
 
+def _group_filter(params: dict[str, Any]) -> str | None:
+    """The group name if the search is exactly "ModelPackage where ModelPackageGroupName equals X"."""
+    expression = params.get("SearchExpression") or {}
+    filters = expression.get("Filters") or []
+    if (params.get("Resource") == "ModelPackage" and set(expression) == {"Filters"} and len(filters) == 1
+            and filters[0].get("Name") == "ModelPackageGroupName" and filters[0].get("Operator", "Equals") == "Equals"):
+        return filters[0].get("Value")
+    return None
+
+
 def search(ctx: Context, params: dict[str, Any]):
-    """moto returns every match at once; SageMaker pages them (MaxResults, default 10, and NextToken)."""
+    """moto returns every match at once; SageMaker pages them (MaxResults, default 10, and NextToken).
+
+    The common "versions of one group" search is answered here, one page at a time, newest first as
+    SageMaker sorts by default; any other search goes to moto and is paged afterwards.
+    """
     import base64
 
     size = int(params.pop("MaxResults", 10))
@@ -310,14 +324,20 @@ def search(ctx: Context, params: dict[str, Any]):
     except ValueError:
         raise ServiceError("ValidationException", "The NextToken is not one this service gave out.") from None
 
-    def after(response: dict[str, Any]) -> dict[str, Any]:
-        results = response.get("Results", [])
-        page = {"Results": results[start:start + size]}
+    def page(results: list[Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"Results": results[start:start + size]}
         if start + size < len(results):
-            page["NextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
-        return page
+            out["NextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+        return out
 
-    return Forward(params, after)
+    group = _group_filter(params)
+    if group is not None and not params.get("SortBy"):
+        matches = sorted((p for p in ctx.be.model_packages.values() if p.model_package_group_name == group),
+                         key=lambda p: p.model_package_version or 0, reverse=True)
+        chosen = page(matches)
+        chosen["Results"] = [{"ModelPackage": _description(ctx, p)} for p in chosen["Results"]]
+        return chosen
+    return Forward(params, lambda response: page(response.get("Results", [])))
 
 
 def update_endpoint(ctx: Context, params: dict[str, Any]):

@@ -1,0 +1,1 @@
+"""The kit's benchmark suite: ``make bench`` (or ``python -m benchmarks.run``)."""

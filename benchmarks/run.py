@@ -1,0 +1,232 @@
+"""Benchmarks, each figure measured side by side in one run: ratios, not lone absolute times.
+
+1. The workshop (notebooks 00-07 through papermill) against its floor: as many notebooks that only
+   import helpers and make one backend call. Plus each notebook's time and ``import helpers``.
+2. Comparing a group of N versions behind the backend's per-request latency: the kit's versions
+   DataFrame against the naive loop (list, then describe each version and get each metrics file in
+   sequence) and against the round-trip floor (fewest requests the API allows / concurrency used).
+3. The install footprint (size of .venv) and, with --with-tests, the test suite's wall time.
+
+Writes benchmarks/results/latest.json and latest.md. ``--quick`` uses tiny sizes (the tests run it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "benchmarks" / "results"
+WORKERS = 32
+
+
+def machine() -> dict:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
+
+
+def own_backend(tmp: Path, **kwargs):
+    from helpers import backend
+
+    os.environ["WORKSHOP_STATE_DIR"] = str(tmp / "state")
+    return backend.start(port=0, **kwargs)
+
+
+def import_time(repeats: int = 5) -> float:
+    """Median wall time of ``python -c 'import helpers'`` (a fresh interpreter each time)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import helpers"], check=True, cwd=REPO)
+        times.append(time.perf_counter() - start)
+    base = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True, cwd=REPO)
+        base.append(time.perf_counter() - start)
+    return statistics.median(times) - statistics.median(base)
+
+
+def floor_notebook(path: Path) -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import helpers\nhelpers.client('sts').get_caller_identity()")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def bench_workshop(tmp: Path) -> dict:
+    from helpers import backend, runner
+
+    own_backend(tmp / "workshop")
+    try:
+        runs = runner.run_workshop(output_dir=tmp / "out")
+        floor_dir = tmp / "floor"
+        floor_dir.mkdir()
+        floor = []
+        for i in range(len(runs)):
+            path = floor_dir / f"{i:02d}_floor.ipynb"
+            floor_notebook(path)
+            floor.append(runner.run_notebook(path, tmp / "floor-out").seconds)
+    finally:
+        backend.stop()
+    total, floor_total = sum(r.seconds for r in runs), sum(floor)
+    return {
+        "notebooks": {r.name: round(r.seconds, 2) for r in runs},
+        "workshop_s": round(total, 2),
+        "floor_s": round(floor_total, 2),
+        "ratio": round(total / floor_total, 2),
+        "slowest": max(runs, key=lambda r: r.seconds).name,
+    }
+
+
+def make_versions(n: int) -> None:
+    """``n`` versions in group ``bench``, each with a model-quality JSON in S3 (no latency yet)."""
+    from helpers import aws, resources
+
+    sm, s3 = aws.client("sagemaker"), aws.client("s3")
+    resources.ensure_bucket(s3, "bench-bucket", "us-east-1")
+    sm.create_model_package_group(ModelPackageGroupName="bench")
+    spec = {"Containers": [{"Image": "example/image:1", "ModelDataUrl": "s3://bench-bucket/model.tar.gz"}],
+            "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]}
+    for i in range(1, n + 1):
+        key = f"metrics/{i}.json"
+        doc = {"binary_classification_metrics": {m: {"value": round(0.9 + (i % 97) / 1000, 4), "standard_deviation": 0.01}
+                                                  for m in ("accuracy", "precision", "recall", "f1", "auc")}}
+        s3.put_object(Bucket="bench-bucket", Key=key, Body=json.dumps(doc).encode())
+        sm.create_model_package(
+            ModelPackageGroupName="bench", InferenceSpecification=spec, ModelApprovalStatus="PendingManualApproval",
+            ModelMetrics={"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": f"s3://bench-bucket/{key}"}}},
+            CustomerMetadataProperties={"model_name": f"m{i}"},
+        )
+
+
+def naive(session) -> list[tuple]:
+    from helpers import registry
+
+    sm, s3 = session.client("sagemaker"), session.client("s3")
+    rows = []
+    for summary in registry.list_versions(sm, "bench"):
+        desc = sm.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
+        stats = registry.read_s3_json(s3, desc["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"])
+        rows.append((desc["ModelPackageVersion"], desc["ModelApprovalStatus"], registry.metric_value(stats, "accuracy")))
+    return rows
+
+
+def bench_compare(tmp: Path, n: int, latency_ms: float) -> dict:
+    from helpers import aws, backend, compare
+
+    own_backend(tmp / f"compare-{n}", ephemeral=True)
+    try:
+        make_versions(n)
+        backend.set_faults(latency_ms=latency_ms)
+        session = aws.session()
+        start = time.perf_counter()
+        frame = compare.versions_frame(session, "bench", max_workers=WORKERS, progress=False)
+        kit = time.perf_counter() - start
+        kit_rows = [(v, r["approval"], r["accuracy"]) for v, r in frame.iterrows()]
+        start = time.perf_counter()
+        slow_rows = naive(session)
+        slow = time.perf_counter() - start
+    finally:
+        backend.stop()
+    pages = math.ceil(n / 100)
+    floor = latency_ms / 1000 * (pages + math.ceil(n / WORKERS))
+    return {
+        "versions": n, "latency_ms": latency_ms, "kit_s": round(kit, 2), "naive_s": round(slow, 2),
+        "floor_s": round(floor, 2), "speedup_vs_naive": round(slow / kit, 1), "kit_vs_floor": round(kit / floor, 2),
+        "same_rows": kit_rows == slow_rows,
+        "requests": {"kit": pages + n, "naive": math.ceil(n / 100) + 2 * n},
+    }
+
+
+def venv_size() -> int | None:
+    venv = REPO / ".venv"
+    if not venv.exists():
+        return None
+    out = subprocess.run(["du", "-sm", str(venv)], capture_output=True, text=True)
+    return int(out.stdout.split()[0]) if out.returncode == 0 else None
+
+
+def bench_tests() -> dict:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider", "--durations=5"],
+                          cwd=REPO, capture_output=True, text=True)
+    took = time.perf_counter() - start
+    slowest = [line.strip() for line in proc.stdout.splitlines() if line.strip().endswith(tuple("0123456789")) is False
+               and "s call" in line][:5]
+    return {"wall_s": round(took, 1), "passed": proc.returncode == 0, "slowest": slowest}
+
+
+def markdown(result: dict) -> str:
+    m, w = result["machine"], result.get("workshop")
+    lines = ["# Benchmark results", "",
+             f"Machine: {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']}, {m['platform']}.",
+             f"Run: {result['when']} ({'quick' if result['quick'] else 'full'}). Every ratio compares figures from this run.", ""]
+    if w:
+        lines += ["## Workshop against its floor", "",
+                  f"| notebooks | workshop | floor (import helpers + 1 call each) | ratio (goal <= 2.0) |", "|--:|--:|--:|--:|",
+                  f"| {len(w['notebooks'])} | {w['workshop_s']} s | {w['floor_s']} s | {w['ratio']} |", "",
+                  "| notebook | seconds |", "|---|--:|", *[f"| {k} | {v} |" for k, v in w["notebooks"].items()], ""]
+    lines += [f"`import helpers`: {result['import_helpers_s'] * 1000:.0f} ms (goal < 300 ms).", ""]
+    lines += ["## Comparing N versions behind per-request latency", "",
+              "| versions | latency | kit | naive loop | floor | kit vs naive (goal >= 20x) | kit / floor (goal <= 2) | same rows |",
+              "|--:|--:|--:|--:|--:|--:|--:|:-:|"]
+    for c in result["compare"]:
+        lines.append(f"| {c['versions']} | {c['latency_ms']:g} ms | {c['kit_s']} s | {c['naive_s']} s | {c['floor_s']} s | "
+                     f"{c['speedup_vs_naive']}x | {c['kit_vs_floor']} | {'yes' if c['same_rows'] else 'NO'} |")
+    lines += ["", f"Floor: the fewest requests the API allows (one Search per 100 versions, in sequence, plus one "
+              f"get per metrics file) at {WORKERS} concurrent requests.", ""]
+    if result.get("venv_mb") is not None:
+        lines += [f"`.venv` size: {result['venv_mb']} MB (goal <= 900 MB).", ""]
+    if result.get("tests"):
+        lines += [f"`pytest tests`: {result['tests']['wall_s']} s, {'passed' if result['tests']['passed'] else 'FAILED'}.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, no workshop run (a smoke test)")
+    parser.add_argument("--with-tests", action="store_true", help="also time the test suite")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    result: dict = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "quick": args.quick}
+    with tempfile.TemporaryDirectory(prefix="workshop-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        result["import_helpers_s"] = round(import_time(3 if args.quick else 7), 4)
+        if not args.quick:
+            print("workshop vs floor ...", flush=True)
+            result["workshop"] = bench_workshop(tmp)
+        sizes = [(20, 5.0)] if args.quick else [(100, 50.0), (1000, 50.0), (10000, 5.0)]
+        result["compare"] = []
+        for n, latency in sizes:
+            print(f"compare {n} versions at {latency:g} ms ...", flush=True)
+            result["compare"].append(bench_compare(tmp, n, latency))
+    result["venv_mb"] = venv_size()
+    if args.with_tests:
+        print("test suite ...", flush=True)
+        result["tests"] = bench_tests()
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = "quick" if args.quick else "latest"
+    (args.out / f"{name}.json").write_text(json.dumps(result, indent=2))
+    (args.out / f"{name}.md").write_text(markdown(result))
+    print(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""A smoke run of the benchmark suite at tiny sizes, so `make bench` keeps working (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_quick_benchmark_runs_and_compares_the_same_rows(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--out", str(tmp_path)],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads((tmp_path / "quick.json").read_text())
+    (compare,) = result["compare"]
+    assert compare["versions"] == 20 and compare["same_rows"] is True
+    assert compare["requests"] == {"kit": 21, "naive": 41}
+    assert result["import_helpers_s"] > 0
+    assert "| 20 | 5 ms |" in (tmp_path / "quick.md").read_text()
