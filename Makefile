@@ -7,6 +7,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 PIP_FLAGS ?= --disable-pip-version-check --quiet
+# JupyterLab refuses to run as root unless told (containers, some cloud desktops run as root).
+LAB_FLAGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 .PHONY: setup setup-test workshop test bench lab backend-start backend-stop backend-status registry clean distclean
 
@@ -42,7 +44,7 @@ bench: setup-test
 
 lab: setup
 	@$(PY) -m helpers backend start
-	@eval "$$($(PY) -m helpers backend env)" && $(VENV)/bin/jupyter lab --ip 127.0.0.1 --notebook-dir notebooks
+	@eval "$$($(PY) -m helpers backend env)" && $(VENV)/bin/jupyter lab --ip 127.0.0.1 --notebook-dir notebooks $(LAB_FLAGS)
 
 backend-start: setup
 	@$(PY) -m helpers backend start
