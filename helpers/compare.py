@@ -12,26 +12,11 @@ from typing import Any
 from . import registry
 
 METRIC_COLUMNS = ("accuracy", "precision", "recall", "f1", "auc")
-INFO_COLUMNS = ("model_name", "created", "approval", "approval_description")
+INFO_COLUMNS = ("model_name", "created", "status", "approval", "approval_description")
 TRAINING_COLUMNS = ("dataset_version", "learning_rate", "max_depth", "n_estimators")
 ARTIFACT_COLUMNS = ("artifact_sha256", "image", "artifact")
 STATUS_COLOURS = {"Approved": "#c8e6c9", "Rejected": "#ffcdd2", "PendingManualApproval": "#fff9c4"}
 PROGRESS_THRESHOLD = 50  # show a progress bar from this many versions on
-
-
-def search_versions(sm, group: str) -> list[dict[str, Any]]:
-    """Full descriptions of every version of ``group`` via ``Search`` (100 per request), by version."""
-    pages = sm.get_paginator("search").paginate(
-        Resource="ModelPackage",
-        SearchExpression={"Filters": [{"Name": "ModelPackageGroupName", "Operator": "Equals", "Value": group}]},
-        PaginationConfig={"PageSize": 100},
-    )
-    found = [r["ModelPackage"] for page in pages for r in page["Results"] if "ModelPackage" in r]
-    return sorted(found, key=lambda d: d.get("ModelPackageVersion", 0))
-
-
-def _metrics_uri(desc: dict[str, Any]) -> str | None:
-    return desc.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
 
 
 def fetch_metrics(s3, uris: list[str | None], max_workers: int = 32, progress: bool | None = None) -> list[dict]:
@@ -58,7 +43,7 @@ def fetch_metrics(s3, uris: list[str | None], max_workers: int = 32, progress: b
 def versions_frame(session, group: str, max_workers: int = 32, progress: bool | None = None):
     """A pandas DataFrame indexed by version number, from the live registry.
 
-    Columns: model_name, created, approval, approval_description, each metric, dataset_version,
+    Columns: model_name, created, status, approval, approval_description, each metric, dataset_version,
     learning_rate, max_depth, n_estimators, artifact_sha256, image, artifact. Empty if the group
     has no versions; WorkshopError if the group name is invalid.
     """
@@ -69,8 +54,8 @@ def versions_frame(session, group: str, max_workers: int = 32, progress: bool | 
     registry.check_group_name(group)
     sm = session.client("sagemaker")
     s3 = session.client("s3", config=Config(max_pool_connections=max(max_workers, 10)))
-    descs = search_versions(sm, group)
-    stats = fetch_metrics(s3, [_metrics_uri(d) for d in descs], max_workers, progress)
+    descs = registry.search_versions(sm, group)
+    stats = fetch_metrics(s3, [registry.metrics_uri(d) for d in descs], max_workers, progress)
     rows: list[dict[str, Any]] = []
     for desc, stat in zip(descs, stats):
         meta = desc.get("CustomerMetadataProperties", {})
@@ -79,6 +64,7 @@ def versions_frame(session, group: str, max_workers: int = 32, progress: bool | 
             "version": desc["ModelPackageVersion"],
             "model_name": meta.get("model_name", ""),
             "created": desc.get("CreationTime"),
+            "status": desc.get("ModelPackageStatus"),
             "approval": desc.get("ModelApprovalStatus"),
             "approval_description": desc.get("ApprovalDescription", ""),
         }
@@ -111,7 +97,7 @@ def differing_columns(frame, versions: list[int] | None = None) -> list[str]:
 def comparison_table(frame, versions: list[int] | None = None, differences_only: bool = False):
     """The chosen versions as a table for review (without sha/image/artifact unless they differ)."""
     sub = frame.loc[versions] if versions else frame
-    columns = [c for c in sub.columns if c not in ARTIFACT_COLUMNS and c != "created"]
+    columns = [c for c in sub.columns if c not in ARTIFACT_COLUMNS and c not in ("created", "status")]
     if differences_only:
         keep = set(differing_columns(sub))
         columns = [c for c in columns if c in keep]

@@ -45,33 +45,45 @@ def metric_value(statistics: dict[str, Any], name: str) -> float | None:
     return None
 
 
+def search_versions(sm, group: str) -> list[dict[str, Any]]:
+    """Full descriptions of every version of ``group`` via ``Search`` (100 per request), by version.
+
+    One request per 100 versions instead of one describe per version. (On AWS, Search is eventually
+    consistent: the idempotency checks use :func:`describe_versions`, which reads each version directly.)
+    """
+    pages = sm.get_paginator("search").paginate(
+        Resource="ModelPackage",
+        SearchExpression={"Filters": [{"Name": "ModelPackageGroupName", "Operator": "Equals", "Value": group}]},
+        PaginationConfig={"PageSize": 100},
+    )
+    found = [r["ModelPackage"] for page in pages for r in page["Results"] if "ModelPackage" in r]
+    return sorted(found, key=lambda d: d.get("ModelPackageVersion", 0))
+
+
+def metrics_uri(desc: dict[str, Any]) -> str | None:
+    """The S3 URI of a version's model-quality statistics, or None."""
+    return desc.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
+
+
 def summary_rows(session) -> list[dict[str, Any]]:
     """One row per version in every group: group, version, description, accuracy, approval."""
+    from .compare import fetch_metrics
+
     sm, s3 = session.client("sagemaker"), session.client("s3")
     rows = []
     for group in list_groups(sm):
         name = group["ModelPackageGroupName"]
-        versions = list_versions(sm, name)
-        if not versions:
+        descs = search_versions(sm, name)
+        if not descs:
             rows.append({"group": name, "version": None, "description": "(no versions)", "accuracy": None,
                          "status": None, "approval": None})
-        for summary in versions:
-            desc = sm.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
-            stats_uri = (
-                desc.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
-            )
-            accuracy = None
-            if stats_uri:
-                try:
-                    accuracy = metric_value(read_s3_json(s3, stats_uri), "accuracy")
-                except Exception:  # noqa: BLE001 - a missing metrics file shows as a blank cell
-                    accuracy = None
+        for desc, stats in zip(descs, fetch_metrics(s3, [metrics_uri(d) for d in descs], progress=False)):
             rows.append(
                 {
                     "group": name,
                     "version": desc.get("ModelPackageVersion"),
                     "description": desc.get("ModelPackageDescription", ""),
-                    "accuracy": accuracy,
+                    "accuracy": metric_value(stats, "accuracy"),
                     "status": desc.get("ModelPackageStatus"),
                     "approval": desc.get("ModelApprovalStatus"),
                 }
@@ -362,22 +374,10 @@ def versions_table(session, group: str):
 
     Columns: Version, Model name, Accuracy (from the model-quality JSON in S3), Status, Approval.
     """
-    import pandas as pd
+    from .compare import versions_frame
 
-    sm, s3 = session.client("sagemaker"), session.client("s3")
-    rows = []
-    for desc in describe_versions(sm, group):
-        uri = desc.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
-        accuracy = metric_value(read_s3_json(s3, uri), "accuracy") if uri else None
-        rows.append(
-            {
-                "Version": desc["ModelPackageVersion"],
-                "Model name": desc.get("CustomerMetadataProperties", {}).get("model_name", ""),
-                "Accuracy": accuracy,
-                "Status": desc.get("ModelPackageStatus"),
-                "Approval": desc.get("ModelApprovalStatus"),
-            }
-        )
-    return pd.DataFrame(rows).set_index("Version") if rows else pd.DataFrame(
-        columns=["Model name", "Accuracy", "Status", "Approval"]
-    )
+    frame = versions_frame(session, group, progress=False)
+    table = frame[["model_name", "accuracy", "status", "approval"]].rename(
+        columns={"model_name": "Model name", "accuracy": "Accuracy", "status": "Status", "approval": "Approval"})
+    table.index.name = "Version"
+    return table

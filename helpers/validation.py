@@ -55,14 +55,21 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _size_constraints(meta: dict[str, Any], size: int) -> list[str]:
+    """The length constraints a string, list or map of ``size`` items breaks."""
+    broken = []
+    if "max" in meta and size > meta["max"]:
+        broken.append(f"Member must have length less than or equal to {meta['max']}")
+    if "min" in meta and size < meta["min"]:
+        broken.append(f"Member must have length greater than or equal to {meta['min']}")
+    return broken
+
+
 def _scalar_constraints(shape, value: Any) -> list[str]:
     """Constraint sentences that ``value`` breaks, for a string or number shape."""
     meta, broken = shape.metadata, []
     if shape.type_name == "string" and isinstance(value, str):
-        if "max" in meta and len(value) > meta["max"]:
-            broken.append(f"Member must have length less than or equal to {meta['max']}")
-        if "min" in meta and len(value) < meta["min"]:
-            broken.append(f"Member must have length greater than or equal to {meta['min']}")
+        broken += _size_constraints(meta, len(value))
         if shape.enum and value not in shape.enum:
             broken.append(f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
         pattern = meta.get("pattern")
@@ -89,11 +96,8 @@ def _errors(shape, value: Any, path: str, out: list[str]) -> None:
             if name in shape.members:
                 _errors(shape.members[name], sub, _join(path, name), out)
     elif kind == "list" and isinstance(value, list):
-        meta = shape.metadata
-        if "max" in meta and len(value) > meta["max"]:
-            fail(f"Member must have length less than or equal to {meta['max']}")
-        if "min" in meta and len(value) < meta["min"]:
-            fail(f"Member must have length greater than or equal to {meta['min']}")
+        for constraint in _size_constraints(shape.metadata, len(value)):
+            fail(constraint)
         for i, item in enumerate(value, start=1):
             if shape.member.type_name in ("structure", "list", "map"):
                 _errors(shape.member, item, f"{path}.{i}.member", out)
@@ -103,11 +107,8 @@ def _errors(shape, value: Any, path: str, out: list[str]) -> None:
                     fail(f"Member must satisfy constraint: [{', '.join(broken)}]")
                     return
     elif kind == "map" and isinstance(value, dict):
-        meta = shape.metadata
-        if "max" in meta and len(value) > meta["max"]:
-            fail(f"Member must have length less than or equal to {meta['max']}")
-        if "min" in meta and len(value) < meta["min"]:
-            fail(f"Member must have length greater than or equal to {meta['min']}")
+        for constraint in _size_constraints(shape.metadata, len(value)):
+            fail(constraint)
         for key, item in value.items():
             broken = _scalar_constraints(shape.key, key)
             if broken:
