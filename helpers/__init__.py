@@ -9,22 +9,37 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .errors import BackendNotRunning, NotReadyError, WorkshopError
+from .errors import BackendNotRunning, NotConfirmed, NotReadyError, WorkshopError
 
-__all__ = ["BackendNotRunning", "NotReadyError", "WorkshopError", "session", "client"]
+__all__ = ["BackendNotRunning", "NotConfirmed", "NotReadyError", "WorkshopError", "session", "client",
+           "target", "workshop_bucket"]
 __version__ = "0.1.0"
 
 _SUBMODULES = {
     "artifacts", "aws", "backend", "checks", "cli", "compare", "config", "datasets", "metrics",
-    "audit", "dashboard", "gate", "registry", "resources", "runner", "training", "workshop",
+    "audit", "dashboard", "gate", "iam", "registry", "resources", "runner", "training", "workshop",
 }
 
 
-def session(region: str | None = None, backend_name: str | None = None):
+def session(region: str | None = None, backend_name: str | None = None, confirm_aws: bool = False):
     """A boto3 Session for the chosen backend; see :func:`helpers.aws.session`."""
     from .aws import session as _session
 
-    return _session(region, backend_name)
+    return _session(region, backend_name, confirm_aws)
+
+
+def target(region: str | None = None, bucket: str | None = None, role_name: str = "SageMakerExecutionRole"):
+    """Where the workshop would act (account, region, bucket, role); see :func:`helpers.aws.target`."""
+    from .aws import target as _target
+
+    return _target(region, bucket, role_name)
+
+
+def workshop_bucket(session, bucket: str | None = None) -> str:
+    """The workshop's bucket for ``session``; see :func:`helpers.aws.workshop_bucket`."""
+    from .aws import workshop_bucket as _bucket
+
+    return _bucket(session, bucket)
 
 
 def client(service: str, region: str | None = None, **kwargs: Any):

@@ -1,17 +1,22 @@
 """boto3 sessions and clients for the chosen backend (local by default).
 
 In local mode every client goes to the local backend's endpoint with throw-away credentials, so
-nothing can reach a real AWS account by accident; ``WORKSHOP_BACKEND=aws`` is the explicit opt-in.
+nothing can reach a real AWS account by accident. ``WORKSHOP_BACKEND=aws`` is the explicit opt-in:
+then the standard credential chain (profile, environment, SageMaker Studio's execution role) and the
+session's region are used, and nothing is created until the account and region have been confirmed
+once, by running notebook 00 with ``confirm_aws=True``.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
 from . import backend, config
-from .errors import WorkshopError
+from .errors import NotConfirmed, WorkshopError
 
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -59,7 +64,97 @@ def _local_session_class():
     return LocalSession
 
 
-def session(region: str | None = None, backend_name: str | None = None):
+def _aws_session_class():
+    """A boto3 Session for a real account: the standard chain, retries, one client per service."""
+    import boto3
+    from botocore.config import Config
+
+    class AwsSession(boto3.Session):
+        """boto3 Session with the kit's retry settings and client reuse (endpoints as boto3 resolves them)."""
+
+        def client(self, service_name, *args, **kwargs):  # noqa: D102 - same as boto3's
+            key = (service_name, args, repr(sorted((k, repr(getattr(v, "_user_provided_options", v))) for k, v in kwargs.items())))
+            cache = self.__dict__.setdefault("_workshop_clients", {})
+            if key not in cache:
+                retry = Config(retries=dict(RETRY))
+                kwargs["config"] = retry.merge(kwargs["config"]) if kwargs.get("config") else retry
+                cache[key] = super().client(service_name, *args, **kwargs)
+            return cache[key]
+
+    return AwsSession
+
+
+_IDENTITIES: dict[tuple, dict] = {}
+
+
+def identity(sess) -> dict:
+    """``sts get-caller-identity`` for the session's credentials (asked once per process and key)."""
+    creds = sess.get_credentials()
+    key = (creds.access_key if creds else None, sess.region_name, os.environ.get("AWS_ENDPOINT_URL"))
+    if key not in _IDENTITIES:
+        _IDENTITIES[key] = sess.client("sts").get_caller_identity()
+    return _IDENTITIES[key]
+
+
+def _confirm_file():
+    return config.state_dir() / "aws-confirmed.json"
+
+
+def confirmed_targets() -> list[dict]:
+    """The (account, region) pairs confirmed for AWS mode on this machine."""
+    try:
+        return json.loads(_confirm_file().read_text())
+    except (FileNotFoundError, ValueError):
+        return []
+
+
+def _confirm(account: str, region: str) -> None:
+    targets = confirmed_targets()
+    if {"account": account, "region": region} not in targets:
+        targets.append({"account": account, "region": region})
+        path = _confirm_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(targets, indent=1))
+        tmp.replace(path)
+
+
+def unconfirmed_session(region: str | None = None, backend_name: str | None = None):
+    """A session for looking before confirming: AWS mode without the confirmation check.
+
+    Only :func:`target` and the environment check use it, to show which account a confirmation
+    would apply to; the notebooks always go through :func:`session`.
+    """
+    if config.backend_mode(backend_name) == "aws":
+        return _raw_aws_session(region)
+    return session(region, backend_name)
+
+
+def _raw_aws_session(region: str | None):
+    import botocore.exceptions
+
+    sess = _aws_session_class()(region_name=region or None)
+    if not sess.region_name:
+        raise WorkshopError(
+            "WORKSHOP_BACKEND=aws needs a region and none is set: set AWS_REGION (or a region in your AWS "
+            "profile), or give region in the notebook's parameters cell."
+        )
+    if sess.get_credentials() is None:
+        raise WorkshopError(
+            "WORKSHOP_BACKEND=aws found no AWS credentials: configure a profile (aws configure, AWS_PROFILE) "
+            "or run in SageMaker Studio; unset WORKSHOP_BACKEND to use the local backend instead."
+        )
+    try:
+        identity(sess)
+    except botocore.exceptions.ClientError as exc:
+        raise WorkshopError(
+            f"AWS did not accept the credentials ({exc.response['Error'].get('Code')}): refresh them "
+            "(aws sso login, a new session token) and run the cell again."
+        ) from None
+    return sess
+
+
+def session(region: str | None = None, backend_name: str | None = None, confirm_aws: bool = False):
     """A boto3 Session for the chosen backend.
 
     Local mode: fixed test credentials, the running local backend's endpoint for every client made
@@ -67,14 +162,25 @@ def session(region: str | None = None, backend_name: str | None = None):
     mode. It also points this process's environment (``AWS_ENDPOINT_URL``, test credentials) at the
     backend, so a plain ``boto3.client(...)`` or a ``!aws`` cell in a local-mode kernel cannot reach a
     real account either. Raises :class:`~helpers.errors.BackendNotRunning` if the backend is not up.
-    AWS mode is not available yet and raises :class:`WorkshopError`.
+
+    AWS mode (``WORKSHOP_BACKEND=aws``): the standard credential chain and the session's region (or
+    ``region``), the same retry mode. Raises :class:`~helpers.errors.NotConfirmed` until this account
+    and region have been confirmed once; ``confirm_aws=True`` (notebook 00's parameter) confirms them.
     """
     mode = config.backend_mode(backend_name)
     if mode == "aws":
-        raise WorkshopError(
-            "WORKSHOP_BACKEND=aws (a real AWS account) is not available in this version of the kit: "
-            "unset WORKSHOP_BACKEND to run on the local backend."
-        )
+        sess = _raw_aws_session(region)
+        ident = identity(sess)
+        if confirm_aws:
+            _confirm(ident["Account"], sess.region_name)
+        elif {"account": ident["Account"], "region": sess.region_name} not in confirmed_targets():
+            raise NotConfirmed(
+                f"AWS mode would act in account {ident['Account']} as {ident['Arn']} in region "
+                f"{sess.region_name}, which has not been confirmed, so nothing was done: run 00_setup "
+                "with confirm_aws=True (or `python -m helpers workshop --confirm-aws`) to use this account, "
+                "or unset WORKSHOP_BACKEND to stay local."
+            )
+        return sess
     endpoint = _check_loopback(backend.endpoint())
     for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
         os.environ.pop(var, None)
@@ -83,6 +189,59 @@ def session(region: str | None = None, backend_name: str | None = None):
     sess = cls(region_name=config.region(region), **LOCAL_CREDENTIALS)
     sess.workshop_endpoint = endpoint
     return sess
+
+
+def workshop_bucket(sess, bucket: str | None = None) -> str:
+    """``bucket`` if given; else ``ml-pipeline-bucket`` locally, ``sagemaker-<region>-<account>`` on AWS.
+
+    S3 bucket names are global, so on AWS the spec's name would belong to someone else already.
+    """
+    if bucket:
+        return bucket
+    if getattr(sess, "workshop_endpoint", ""):
+        return config.BUCKET
+    return f"sagemaker-{sess.region_name}-{identity(sess)['Account']}"
+
+
+@dataclass
+class Target:
+    """Where the workshop will act: printed by notebook 00 before anything is created."""
+
+    backend: str
+    account: str
+    caller: str
+    region: str
+    bucket: str
+    role: str
+    role_source: str
+    confirmed: bool
+
+    def __str__(self) -> str:
+        lines = [
+            f"backend : {self.backend}" + ("" if self.backend == "local" else "  (a real AWS account: it costs money)"),
+            f"account : {self.account}",
+            f"caller  : {self.caller}",
+            f"region  : {self.region}",
+            f"bucket  : s3://{self.bucket}",
+            f"role    : {self.role}  ({self.role_source})",
+        ]
+        if self.backend == "aws":
+            lines.append("confirmed: " + ("yes" if self.confirmed else "no - nothing will be created until you run this notebook with confirm_aws=True"))
+        return "\n".join(lines)
+
+
+def target(region: str | None = None, bucket: str | None = None, role_name: str = config.EXECUTION_ROLE_NAME,
+           backend_name: str | None = None) -> Target:
+    """Account, caller, region, bucket and execution role the workshop would use; reads only, creates nothing."""
+    from . import resources
+
+    mode = config.backend_mode(backend_name)
+    sess = unconfirmed_session(region, backend_name)
+    ident = identity(sess)
+    role_arn, source = resources.find_execution_role(sess, role_name)
+    confirmed = mode == "local" or {"account": ident["Account"], "region": sess.region_name} in confirmed_targets()
+    return Target(mode, ident["Account"], ident["Arn"], sess.region_name, workshop_bucket(sess, bucket),
+                  role_arn or role_name, source, confirmed)
 
 
 def client(service: str, region: str | None = None, backend_name: str | None = None, **kwargs: Any):
@@ -97,9 +256,13 @@ def cli_env(region: str | None = None) -> dict[str, str]:
         for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
             env.pop(var, None)
         env.update(backend.terminal_env(region))
+    else:  # the standard chain, as for boto3; the same retry settings
+        env.update({"AWS_RETRY_MODE": "standard", "AWS_MAX_ATTEMPTS": str(RETRY["max_attempts"]), "AWS_PAGER": ""})
+        if region:
+            env["AWS_DEFAULT_REGION"] = region
     return env
 
 
 def account_id(region: str | None = None) -> str:
     """The account the session acts in (the local backend's is 123456789012)."""
-    return client("sts", region).get_caller_identity()["Account"]
+    return identity(session(region))["Account"]

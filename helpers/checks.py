@@ -56,7 +56,7 @@ def backend_check() -> Check:
     from .errors import WorkshopError
 
     try:
-        ident = aws.client("sts").get_caller_identity()
+        ident = aws.identity(aws.unconfirmed_session())
     except WorkshopError as exc:
         return Check("backend", False, str(exc))
     return Check("backend", True, f"{config.backend_mode()} (account {ident['Account']})")

@@ -17,3 +17,7 @@ class BackendNotRunning(WorkshopError):
 
 class NotReadyError(WorkshopError):
     """A notebook's prerequisite (made by an earlier notebook) is missing."""
+
+
+class NotConfirmed(WorkshopError):
+    """AWS mode has not been confirmed for this account and region (see notebook 00's ``confirm_aws``)."""

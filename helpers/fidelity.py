@@ -409,8 +409,36 @@ def _call_moto(app, environ, params: dict[str, Any]) -> tuple[str, list[tuple[st
     return captured["status"], captured["headers"], payload
 
 
+def _bucket_permission(bucket, action: str, resource: str):
+    """A bucket policy's verdict on an object request, for moto's ``FakeBucket.get_permission``.
+
+    moto 5.2 turns every statement whose condition it cannot evaluate into a deny, so the kit's
+    ``DenyInsecureTransport`` statement would refuse every local request. Here the policy is read with
+    :func:`helpers.iam.decide`, with ``aws:SecureTransport`` true: the local endpoint is plain HTTP,
+    but on loopback only, so the traffic never leaves the machine (docs/local-backend.md). A Deny
+    without a condition still refuses, as on AWS.
+    """
+    from moto.iam.access_control import PermissionResult
+
+    from . import iam
+
+    if bucket.policy is None:
+        return PermissionResult.NEUTRAL
+    policy = json.loads(bucket.policy.decode() if isinstance(bucket.policy, bytes) else bucket.policy)
+    verdict = iam.decide([policy], iam.Request(action, resource, {"aws:SecureTransport": "true"}))
+    return {"Allow": PermissionResult.PERMITTED, "ExplicitDeny": PermissionResult.DENIED}.get(
+        verdict, PermissionResult.NEUTRAL)
+
+
+def _patch_moto() -> None:
+    from moto.s3.models import FakeBucket
+
+    FakeBucket.get_permission = _bucket_permission
+
+
 def wrap(app):
     """Put the SageMaker layer in front of moto's WSGI ``app``."""
+    _patch_moto()
 
     def layered(environ, start_response):
         target = environ.get("HTTP_X_AMZ_TARGET", "")
