@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers backend ...``, ``workshop``, ``registry``, ``versions GROUP``."""
+"""Command line: ``python -m helpers backend ...``, ``workshop``, ``registry``, ``versions GROUP``, ``iam render NAME``."""
 
 from __future__ import annotations
 
@@ -43,8 +43,24 @@ def _workshop(args: argparse.Namespace) -> int:
     from . import runner
 
     params = dict(kv.split("=", 1) for kv in args.param)
-    runs = runner.run_workshop(parameters=params, only=args.only or None)
+    runs = runner.run_workshop(parameters=params, only=args.only or None, confirm_aws=args.confirm_aws)
     print(f"\nran {len(runs)} notebooks in {sum(r.seconds for r in runs):.1f} s")
+    return 0
+
+
+def _iam(args: argparse.Namespace) -> int:
+    from . import aws, config, iam
+
+    account, region, bucket = args.account, args.region, args.bucket
+    if not (account and region and bucket):
+        sess = aws.unconfirmed_session(region)  # reads only: who am I, which region
+        account = account or aws.identity(sess)["Account"]
+        region = region or sess.region_name
+        bucket = bucket or aws.workshop_bucket(sess)
+    doc = iam.document(args.policy, account=account, region=region, bucket=bucket,
+                       group=args.group or config.GROUP_NAME, role_name=args.role_name or config.EXECUTION_ROLE_NAME,
+                       kms_key_arn=args.kms_key_arn)
+    print(json.dumps(doc, indent=2))
     return 0
 
 
@@ -86,7 +102,20 @@ def main(argv: list[str] | None = None) -> int:
     w = sub.add_parser("workshop", help="run the notebooks in order with papermill")
     w.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
     w.add_argument("--only", action="append", default=[], metavar="NOTEBOOK")
+    w.add_argument("--confirm-aws", action="store_true",
+                   help="with WORKSHOP_BACKEND=aws: run 00_setup with confirm_aws=True (creates resources in the account)")
     w.set_defaults(func=_workshop)
+
+    i = sub.add_parser("iam", help="print one of the shipped IAM policies (data/iam/) filled in for an account")
+    i.add_argument("action", choices=["render"])
+    i.add_argument("policy", help="registrar, approver, operator, execution-role or execution-role-trust")
+    i.add_argument("--account", help="default: the current session's account")
+    i.add_argument("--region", help="default: the current session's region")
+    i.add_argument("--bucket", help="default: the workshop bucket for the session")
+    i.add_argument("--group", default=None, help="default: ml-pipeline-model-group")
+    i.add_argument("--role-name", default=None, help="default: SageMakerExecutionRole (in Studio: your execution role's name)")
+    i.add_argument("--kms-key-arn", default=None, help="the bucket's KMS key, if it uses SSE-KMS")
+    i.set_defaults(func=_iam)
 
     r = sub.add_parser("registry", help="print every group's versions and approval statuses")
     r.add_argument("--json", action="store_true")

@@ -133,7 +133,8 @@ def unconfirmed_session(region: str | None = None, backend_name: str | None = No
 def _raw_aws_session(region: str | None):
     import botocore.exceptions
 
-    sess = _aws_session_class()(region_name=region or None)
+    # AWS_REGION (the variable most SDKs and Studio set) counts too; boto3 itself reads AWS_DEFAULT_REGION.
+    sess = _aws_session_class()(region_name=region or os.environ.get("AWS_REGION") or None)
     if not sess.region_name:
         raise WorkshopError(
             "WORKSHOP_BACKEND=aws needs a region and none is set: set AWS_REGION (or a region in your AWS "

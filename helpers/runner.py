@@ -61,15 +61,22 @@ def run_workshop(
     parameters: dict[str, Any] | None = None,
     skip: tuple[str, ...] = WORKSHOP_SKIP,
     only: list[str] | None = None,
+    confirm_aws: bool = False,
 ) -> list[NotebookRun]:
-    """Run the notebooks in order (``only`` those named, else all but ``skip``), one line per notebook."""
+    """Run the notebooks in order (``only`` those named, else all but ``skip``), one line per notebook.
+
+    ``confirm_aws`` is passed to ``00_setup`` only: with ``WORKSHOP_BACKEND=aws`` it confirms the account.
+    """
     output_dir = output_dir or config.repo_root() / "build" / "notebooks"
     runs = []
     for path in notebooks():
         if (only and path.stem not in only) or (not only and path.stem in skip):
             continue
         print(f"running {path.name} ...", flush=True)
-        run = run_notebook(path, output_dir, parameters)
+        params = dict(parameters or {})
+        if confirm_aws and path.stem.startswith("00_"):
+            params["confirm_aws"] = True
+        run = run_notebook(path, output_dir, params)
         print(f"  done in {run.seconds:.1f} s -> {run.output}", flush=True)
         runs.append(run)
     return runs

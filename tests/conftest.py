@@ -1,11 +1,18 @@
-"""Test setup: offline AWS settings and a local backend of the tests' own.
+"""Test setup: offline AWS settings, a local backend of the tests' own, and the network guard.
 
 The tests never use the learner's backend (``.workshop/``): before anything runs, the session gets
 its own state dir and a backend on a free port, which notebook kernels started by the tests inherit.
+
+Every Python process the tests start (notebook kernels, the ``aws`` CLI, nbval, JupyterLab) loads
+``tests/guard/sitecustomize.py`` through ``PYTHONPATH``: it logs each outgoing connection to
+``$WORKSHOP_NETLOG`` and refuses any that is not to loopback. The test process itself is guarded too.
+At the end of the session any refused connection fails the run, whichever test caused it.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import shutil
 import tempfile
@@ -14,7 +21,27 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+GUARD_DIR = REPO / "tests" / "guard"
 _STATE: dict[str, str] = {}
+
+
+def netlog_path() -> Path:
+    return Path(os.environ["WORKSHOP_NETLOG"])
+
+
+def oplog_path(name: str) -> Path:
+    """Where a recorded workshop run's AWS operations go (see ``tests/guard/sitecustomize.py``)."""
+    return Path(_STATE["dir"]) / "oplogs" / f"{name}.jsonl"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+
+
+def _guard_this_process() -> None:
+    spec = importlib.util.spec_from_file_location("workshop_test_guard", GUARD_DIR / "sitecustomize.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # installs the guard, since WORKSHOP_NETLOG is set
 
 
 def _offline_environment(state_dir: str) -> None:
@@ -41,6 +68,19 @@ def pytest_configure(config: pytest.Config) -> None:
     state_dir = tempfile.mkdtemp(prefix="workshop-test-backend-")
     _STATE["dir"] = state_dir
     _offline_environment(state_dir)
+    (Path(state_dir) / "oplogs").mkdir()
+    os.environ["WORKSHOP_NETLOG"] = str(Path(state_dir) / "netlog.jsonl")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD_DIR), os.environ.get("PYTHONPATH")]))
+    _guard_this_process()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not _STATE:
+        return
+    refused = [r for r in read_jsonl(netlog_path()) if not r["ok"]]
+    if refused:
+        print(f"\nnetwork guard: {len(refused)} attempt(s) to leave loopback during the tests, e.g. {refused[:3]}")
+        session.exitstatus = 1
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
