@@ -21,10 +21,11 @@ POLICIES = {
     "registrar": "registrar-policy.json",
     "approver": "approver-policy.json",
     "operator": "operator-policy.json",
+    "role-admin": "role-admin-policy.json",
     "execution-role": "execution-role-policy.json",
     "execution-role-trust": "execution-role-trust-policy.json",
 }
-PERMISSION_POLICIES = ("registrar", "approver", "operator", "execution-role")
+PERMISSION_POLICIES = ("registrar", "approver", "operator", "role-admin", "execution-role")
 
 
 def policy_dir():

@@ -214,8 +214,15 @@ def ensure_execution_role(iam, role_name: str, bucket: str, account: str = "1234
     return arn
 
 
-def delete_execution_role(iam, role_name: str) -> str:
-    """Delete ``role_name`` with its inline policies if the kit created it; what was done, as a sentence."""
+def delete_execution_role(sess, role_name: str) -> str:
+    """Delete ``role_name`` with its inline policies if the kit created it; what was done, as a sentence.
+
+    In Studio (the execution role is discovered) nothing is looked up or deleted.
+    """
+    arn, source = find_execution_role(sess, role_name)
+    if source.startswith("discovered"):
+        return f"kept role {arn}: it is your SageMaker execution role, which the workshop only used"
+    iam = sess.client("iam")
     try:
         role = iam.get_role(RoleName=role_name)["Role"]
     except iam.exceptions.NoSuchEntityException:

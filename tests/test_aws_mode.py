@@ -142,9 +142,15 @@ def test_the_whole_workshop_in_studio_mode(aws_mode, tmp_path):
     cli = sm.list_model_packages(ModelPackageGroupName=CLI_GROUP)["ModelPackageSummaryList"]
     assert [p["ModelApprovalStatus"] for p in cli] == ["Approved"]
 
+    # A later approval, then 06 again: the endpoint moves to the newly approved version.
+    sm.update_model_package(ModelPackageArn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/{GROUP}/2",
+                            ModelApprovalStatus="Approved", ApprovalDescription="second review")
+    runner.run_workshop(output_dir=tmp_path / "nb", only=["06_deploy_approved_version"])
+    assert sm.describe_endpoint(EndpointName="ml-pipeline-endpoint")["EndpointConfigName"] == "ml-pipeline-model-v2-config"
+
     runner.run_workshop(output_dir=tmp_path / "nb", only=["08_cleanup"])
     cleanup = (tmp_path / "nb" / "08_cleanup.ipynb").read_text()
-    assert "kept bucket" in cleanup and "kept role" not in cleanup  # the Studio role is not SageMakerExecutionRole
+    assert "kept bucket" in cleanup and f"kept role {role_arn}" in cleanup
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])] == ["other-project/keep.txt"]
     assert local("iam").get_role(RoleName=STUDIO_ROLE)["Role"]["Arn"] == role_arn
     assert sm.list_model_package_groups()["ModelPackageGroupSummaryList"] == []

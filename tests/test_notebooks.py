@@ -14,8 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from helpers import artifacts, aws, backend, runner
+from conftest import netlog_path, oplog_path, read_jsonl
+from helpers import artifacts, aws, backend, iam, runner
 from helpers.errors import WorkshopError
+from iam_model import Account, needs
+from test_aws_mode import REGION as STUDIO_REGION
+from test_aws_mode import STUDIO_ROLE
 
 pytestmark = pytest.mark.notebooks
 
@@ -43,11 +47,18 @@ def outputs_text(path: Path) -> str:
     return "\n".join(chunks)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="class")
 def out(local_backend, tmp_path_factory):
-    """Output folder of the in-order run; the backend is emptied once before 00 runs."""
+    """Output folder of the in-order run; the backend is emptied once before 00 runs.
+
+    The run's AWS operations are recorded (``oplogs/local.jsonl``) for the policy-coverage test.
+    """
     backend.reset()
-    return tmp_path_factory.mktemp("notebooks")
+    oplog = oplog_path("local")
+    oplog.unlink(missing_ok=True)
+    os.environ["WORKSHOP_OPLOG"] = str(oplog)
+    yield tmp_path_factory.mktemp("notebooks")
+    os.environ.pop("WORKSHOP_OPLOG", None)
 
 
 FAULT_FREE: dict[str, object] = {}
@@ -207,6 +218,47 @@ class TestWorkshopSequence:
         assert "no group ml-pipeline-model-group" in outputs_text(out / "twice" / "08_cleanup.ipynb")
 
 
+ACCOUNT = "123456789012"
+PERMISSION_POLICIES = ("registrar", "approver", "operator", "role-admin")
+
+
+def _coverage(run: str, acct: Account, **render) -> tuple[dict[str, set[str]], list[str]]:
+    """For one recorded run: which policies allow each action it used, and every call none allows."""
+    ops = read_jsonl(oplog_path(run))
+    assert len(ops) > 100, f"the {run} run recorded {len(ops)} calls: run the whole test suite (it records them)"
+    policies = {name: iam.document(name, account=acct.account, region=acct.region, **render) for name in PERMISSION_POLICIES}
+    allowed_by: dict[str, set[str]] = {}
+    denied = []
+    for op in ops:
+        for need in needs(op, acct):
+            request = iam.Request(need.action, need.resource, need.context_dict())
+            who = {name for name, doc in policies.items() if iam.decide([doc], request) == "Allow"}
+            allowed_by.setdefault(need.action, set()).update(who)
+            if not who:
+                denied.append(f"{run}: {op['operation']} needs {need.action} on {need.resource} {need.context_dict()}")
+    return allowed_by, denied
+
+
+def test_the_shipped_policies_allow_every_workshop_call_and_nothing_more():
+    """Every call of the recorded runs (local 00-08 twice over, and AWS mode as a Studio role) is allowed
+    by the registrar, approver, operator or role-admin policy, and those grant no action the runs did not use."""
+    studio_arn = f"arn:aws:iam::{ACCOUNT}:role/service-role/{STUDIO_ROLE}"
+    local_used, local_denied = _coverage("local", Account("us-east-1", ACCOUNT, {}), bucket=BUCKET)
+    studio_used, studio_denied = _coverage(
+        "aws-studio", Account(STUDIO_REGION, ACCOUNT, {STUDIO_ROLE: studio_arn}),
+        bucket=f"sagemaker-{STUDIO_REGION}-{ACCOUNT}", role_name=f"service-role/{STUDIO_ROLE}")
+    assert local_denied + studio_denied == []
+    used = {**local_used}
+    for action, who in studio_used.items():
+        used.setdefault(action, set()).update(who)
+    granted = set().union(*(iam.granted_actions(iam.document(n)) for n in PERMISSION_POLICIES))
+    assert granted - set(used) == set(), "a policy grants actions the workshop never uses"
+    lines = ["| action | allowed by |", "|---|---|"] + [f"| `{a}` | {', '.join(sorted(w))} |" for a, w in sorted(used.items())]
+    report = REPO / "build" / "test-output" / "iam-coverage.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("\n".join(lines) + "\n")
+
+
 def test_workshop_under_faults_ends_with_the_same_registry(local_backend, tmp_path, monkeypatch):
     """20% throttling and 5% dropped connections: every notebook completes, the registry is the same."""
     if "view" not in FAULT_FREE:  # run alone: make the fault-free reference run first
@@ -272,3 +324,13 @@ def test_notebooks_pass_under_nbval(clean_backend):
     summary = proc.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "failed" not in summary, summary
     assert aws.client("sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"] == []
+
+
+def test_no_process_of_the_tests_left_loopback():
+    """The guard saw the kernels, the CLI and the servers talk to the local backend, and nothing else."""
+    log = read_jsonl(netlog_path())
+    connects = [r for r in log if r["kind"] == "connect"]
+    assert len({r["pid"] for r in connects}) > 10, "the guard must have been active in the notebook kernels"
+    assert any("aws" in " ".join(r["argv"]) for r in connects), "the aws CLI's connections were seen"
+    outside = [r for r in log if not r["ok"]]
+    assert outside == [], outside[:5]
