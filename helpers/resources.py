@@ -165,11 +165,12 @@ def find_execution_role(sess, role_name: str) -> tuple[str | None, str]:
             if _trusts_sagemaker(role["AssumeRolePolicyDocument"]):
                 return role["Arn"], "discovered: the SageMaker execution role this notebook runs as"
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in ("AccessDenied", "AccessDeniedException") \
-                    or not STUDIO_METADATA.exists():
+            if exc.response.get("Error", {}).get("Code") not in ("AccessDenied", "AccessDeniedException"):
                 raise
-            path = "/service-role/" if name.startswith("AmazonSageMaker-ExecutionRole") else "/"
-            return f"arn:aws:iam::{account}:role{path}{name}", "discovered: the Studio execution role (path assumed)"
+            if STUDIO_METADATA.exists():  # in Studio, the caller is the execution role even if it may not read itself
+                path = "/service-role/" if name.startswith("AmazonSageMaker-ExecutionRole") else "/"
+                return f"arn:aws:iam::{account}:role{path}{name}", "discovered: the Studio execution role (path assumed)"
+            # elsewhere (an SSO or assumed role that may not read itself): not an execution role, go on
     try:
         role = iam.get_role(RoleName=role_name)["Role"]
     except iam.exceptions.NoSuchEntityException:
