@@ -38,15 +38,44 @@ def python_check(minimum: tuple[int, int] = (3, 11)) -> Check:
     return Check("python", ok, ver if ok else f"{ver}: the kit needs {minimum[0]}.{minimum[1]} or newer")
 
 
+def _aws_cli_check(purpose: str) -> Check:
+    """Run ``aws --version``: the command line is a program of its own, so run it, do not import it."""
+    import subprocess
+
+    from .cli import aws_executable
+    from .errors import WorkshopError
+
+    try:
+        proc = subprocess.run([aws_executable(), "--version"], capture_output=True, text=True, timeout=120)
+    except WorkshopError as exc:
+        return Check("awscli", False, str(exc))
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+        return Check("awscli", False, f"{last} -> run `make setup`")
+    return Check("awscli", True, f"{md.version('awscli')} ({purpose})")
+
+
 def dependency_checks() -> list[Check]:
-    """Import each dependency and report its installed version (or why it failed)."""
+    """Import each dependency and report its installed version (or why it failed).
+
+    The ``aws`` program runs in the background meanwhile; importing ``awscli`` into the kernel would
+    put awscli's own botocore on the kernel's import path.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     results = [python_check()]
-    for module, dist, purpose in DEPENDENCIES:
-        try:
-            importlib.import_module(module)
-            results.append(Check(dist, True, f"{md.version(dist)} ({purpose})"))
-        except Exception as exc:  # noqa: BLE001 - any import failure is a FAIL line, not a crash
-            results.append(Check(dist, False, f"{type(exc).__name__}: {exc} -> run `make setup`"))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cli = pool.submit(_aws_cli_check, dict((d, p) for _, d, p in DEPENDENCIES)["awscli"])
+        for module, dist, purpose in DEPENDENCIES:
+            if dist == "awscli":
+                results.append(None)  # filled in below, in the list's order
+                continue
+            try:
+                importlib.import_module(module)
+                results.append(Check(dist, True, f"{md.version(dist)} ({purpose})"))
+            except Exception as exc:  # noqa: BLE001 - any import failure is a FAIL line, not a crash
+                results.append(Check(dist, False, f"{type(exc).__name__}: {exc} -> run `make setup`"))
+        results[results.index(None)] = cli.result()
     return results
 
 

@@ -226,6 +226,7 @@ def _coverage(run: str, acct: Account, **render) -> tuple[dict[str, set[str]], l
     """For one recorded run: which policies allow each action it used, and every call none allows."""
     ops = read_jsonl(oplog_path(run))
     assert len(ops) > 100, f"the {run} run recorded {len(ops)} calls: run the whole test suite (it records them)"
+    assert any(op["argv"][0].endswith("aws") for op in ops), "the aws CLI's calls (notebook 07) are recorded too"
     policies = {name: iam.document(name, account=acct.account, region=acct.region, **render) for name in PERMISSION_POLICIES}
     allowed_by: dict[str, set[str]] = {}
     denied = []

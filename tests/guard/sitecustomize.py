@@ -80,11 +80,17 @@ _KEEP = {
 
 
 def _install_op_recorder(path: str) -> None:
-    import botocore.session
+    """Hook every botocore Session once ``botocore.session`` is imported, without importing it here.
 
-    real_init = botocore.session.Session.__init__
+    Importing botocore eagerly would change which botocore the ``aws`` CLI runs with (awscli 1.46
+    brings its own copy, found only when nothing imported botocore before it), so the hook waits for
+    the process's own import of ``botocore.session``, whichever copy that is.
+    """
+    import importlib.abc
 
     def record(params, model, **_):
+        import botocore
+
         service = model.service_model.service_name
         kept = {k: v for k, v in params.items() if k in _KEEP}
         if "Delete" in kept:  # DeleteObjects: keep the keys only
@@ -95,13 +101,38 @@ def _install_op_recorder(path: str) -> None:
             kept["ModelPackageArnList"] = list(kept["ModelPackageArnList"])
         if "SearchExpression" in kept:
             kept["SearchExpression"] = bool(kept["SearchExpression"])
-        _append(path, {"service": service, "operation": model.name, "params": kept, "argv": sys.argv[:2]})
+        _append(path, {"service": service, "operation": model.name, "params": kept, "argv": sys.argv[:2],
+                       "botocore": botocore.__version__})
 
-    def init(self, *args, **kwargs):
-        real_init(self, *args, **kwargs)
-        self.register("before-parameter-build", record)
+    def patch(module) -> None:
+        real_init = module.Session.__init__
 
-    botocore.session.Session.__init__ = init
+        def init(self, *args, **kwargs):
+            real_init(self, *args, **kwargs)
+            self.register("before-parameter-build", record)
+
+        module.Session.__init__ = init
+
+    class PatchOnImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, search_path, target=None):
+            if fullname != "botocore.session":
+                return None
+            for finder in sys.meta_path:
+                if finder is self or not hasattr(finder, "find_spec"):
+                    continue
+                spec = finder.find_spec(fullname, search_path, target)
+                if spec is not None and spec.loader is not None:
+                    real_exec = spec.loader.exec_module
+
+                    def exec_module(module, real_exec=real_exec):
+                        real_exec(module)
+                        patch(module)
+
+                    spec.loader.exec_module = exec_module
+                    return spec
+            return None
+
+    sys.meta_path.insert(0, PatchOnImport())
 
 
 if _NETLOG:
