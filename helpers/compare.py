@@ -19,25 +19,42 @@ STATUS_COLOURS = {"Approved": "#c8e6c9", "Rejected": "#ffcdd2", "PendingManualAp
 PROGRESS_THRESHOLD = 50  # show a progress bar from this many versions on
 
 
-def fetch_metrics(s3, uris: list[str | None], max_workers: int = 32, progress: bool | None = None) -> list[dict]:
-    """The metrics JSON at each URI (``{}`` for None or a missing file), fetched concurrently, in order."""
+def _read_metrics(s3, uri: str | None) -> dict:
+    if not uri:
+        return {}
+    try:
+        return registry.read_s3_json(s3, uri)
+    except Exception:  # noqa: BLE001 - a missing or broken metrics file shows as empty cells
+        return {}
 
-    def get(uri: str | None) -> dict:
-        if not uri:
-            return {}
-        try:
-            return registry.read_s3_json(s3, uri)
-        except Exception:  # noqa: BLE001 - a missing or broken metrics file shows as empty cells
-            return {}
 
-    show = len(uris) >= PROGRESS_THRESHOLD if progress is None else progress
+def _collect(futures: list, progress: bool | None) -> list[dict]:
+    show = len(futures) >= PROGRESS_THRESHOLD if progress is None else progress
+    if show:
+        from concurrent.futures import as_completed
+
+        from tqdm.auto import tqdm
+
+        for _ in tqdm(as_completed(futures), total=len(futures), desc="metrics files", unit="file"):
+            pass
+    return [f.result() for f in futures]
+
+
+def search_with_metrics(sm, s3, group: str, max_workers: int = 32, progress: bool | None = None):
+    """Every version's description with its metrics, by version.
+
+    The metrics files of a page of ``Search`` results are fetched while the next page is asked for,
+    so the gets overlap the paging instead of waiting for the last page.
+    """
+    descs, futures = [], []
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        results = pool.map(get, uris)
-        if show:
-            from tqdm.auto import tqdm
-
-            results = tqdm(results, total=len(uris), desc="metrics files", unit="file")
-        return list(results)
+        for page in registry.search_pages(sm, group):
+            for desc in page:
+                descs.append(desc)
+                futures.append(pool.submit(_read_metrics, s3, registry.metrics_uri(desc)))
+        stats = _collect(futures, progress)
+    pairs = sorted(zip(descs, stats), key=lambda pair: pair[0].get("ModelPackageVersion", 0))
+    return [d for d, _ in pairs], [m for _, m in pairs]
 
 
 def versions_frame(session, group: str, max_workers: int = 32, progress: bool | None = None):
@@ -54,8 +71,7 @@ def versions_frame(session, group: str, max_workers: int = 32, progress: bool | 
     registry.check_group_name(group)
     sm = session.client("sagemaker")
     s3 = session.client("s3", config=Config(max_pool_connections=max(max_workers, 10)))
-    descs = registry.search_versions(sm, group)
-    stats = fetch_metrics(s3, [registry.metrics_uri(d) for d in descs], max_workers, progress)
+    descs, stats = search_with_metrics(sm, s3, group, max_workers, progress)
     rows: list[dict[str, Any]] = []
     for desc, stat in zip(descs, stats):
         meta = desc.get("CustomerMetadataProperties", {})

@@ -51,13 +51,19 @@ def search_versions(sm, group: str) -> list[dict[str, Any]]:
     One request per 100 versions instead of one describe per version. (On AWS, Search is eventually
     consistent: the idempotency checks use :func:`describe_versions`, which reads each version directly.)
     """
+    found = [desc for page in search_pages(sm, group) for desc in page]
+    return sorted(found, key=lambda d: d.get("ModelPackageVersion", 0))
+
+
+def search_pages(sm, group: str):
+    """The versions of ``group`` as ``Search`` returns them: one list of full descriptions per page of 100."""
     pages = sm.get_paginator("search").paginate(
         Resource="ModelPackage",
         SearchExpression={"Filters": [{"Name": "ModelPackageGroupName", "Operator": "Equals", "Value": group}]},
         PaginationConfig={"PageSize": 100},
     )
-    found = [r["ModelPackage"] for page in pages for r in page["Results"] if "ModelPackage" in r]
-    return sorted(found, key=lambda d: d.get("ModelPackageVersion", 0))
+    for page in pages:
+        yield [r["ModelPackage"] for r in page["Results"] if "ModelPackage" in r]
 
 
 def metrics_uri(desc: dict[str, Any]) -> str | None:
@@ -67,17 +73,17 @@ def metrics_uri(desc: dict[str, Any]) -> str | None:
 
 def summary_rows(session) -> list[dict[str, Any]]:
     """One row per version in every group: group, version, description, accuracy, approval."""
-    from .compare import fetch_metrics
+    from .compare import search_with_metrics
 
     sm, s3 = session.client("sagemaker"), session.client("s3")
     rows = []
     for group in list_groups(sm):
         name = group["ModelPackageGroupName"]
-        descs = search_versions(sm, name)
+        descs, metrics = search_with_metrics(sm, s3, name, progress=False)
         if not descs:
             rows.append({"group": name, "version": None, "description": "(no versions)", "accuracy": None,
                          "status": None, "approval": None})
-        for desc, stats in zip(descs, fetch_metrics(s3, [metrics_uri(d) for d in descs], progress=False)):
+        for desc, stats in zip(descs, metrics):
             rows.append(
                 {
                     "group": name,

@@ -42,8 +42,13 @@ def outputs_text(path: Path) -> str:
     nb = json.loads(path.read_text())
     chunks = []
     for cell in nb["cells"]:
+        streamed = ""  # a kernel may deliver one print in several stream messages: join them as written
         for out in cell.get("outputs", []):
-            chunks.append("".join(out.get("text", "")) or "".join(out.get("data", {}).get("text/plain", "")))
+            if out.get("output_type") == "stream":
+                streamed += "".join(out.get("text", ""))
+            else:
+                chunks.append("".join(out.get("data", {}).get("text/plain", "")))
+        chunks.append(streamed)
     return "\n".join(chunks)
 
 
