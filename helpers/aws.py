@@ -33,55 +33,49 @@ def _check_loopback(endpoint: str) -> str:
     return endpoint
 
 
-def _local_session_class():
-    """A boto3 Session whose clients all go to the local backend (built lazily: boto3 is heavy)."""
-    import boto3
-    from botocore.config import Config
-
-    class LocalSession(boto3.Session):
-        """boto3 Session pinned to one loopback endpoint; an explicit other endpoint is refused."""
-
-        workshop_endpoint: str = ""
-
-        def client(self, service_name, *args, **kwargs):  # noqa: D102 - same as boto3's
-            # Clients are thread-safe and costly to build (~0.1 s each): reuse one per service and settings.
-            key = (service_name, args, repr(sorted((k, repr(getattr(v, "_user_provided_options", v))) for k, v in kwargs.items())))
-            cache = self.__dict__.setdefault("_workshop_clients", {})
-            if key not in cache:
-                cache[key] = super().client(service_name, *args, **self._pin(kwargs))
-            return cache[key]
-
-        def resource(self, service_name, *args, **kwargs):  # noqa: D102 - same as boto3's
-            return super().resource(service_name, *args, **self._pin(kwargs))
-
-        def _pin(self, kwargs):
-            endpoint = kwargs.get("endpoint_url") or self.workshop_endpoint
-            kwargs["endpoint_url"] = _check_loopback(endpoint)
-            retry = Config(retries=dict(RETRY))
-            kwargs["config"] = retry.merge(kwargs["config"]) if kwargs.get("config") else retry
-            return kwargs
-
-    return LocalSession
+_CLASSES: dict[str, type] = {}
 
 
-def _aws_session_class():
-    """A boto3 Session for a real account: the standard chain, retries, one client per service."""
+def _session_classes() -> dict[str, type]:
+    """The kit's two boto3 Session classes, built on first use (boto3 is heavy to import).
+
+    Both reuse one client per service and settings (clients are thread-safe and cost ~0.1 s each) and
+    add botocore's ``standard`` retry mode; the local one also pins every client to the backend.
+    """
+    if _CLASSES:
+        return _CLASSES
     import boto3
     from botocore.config import Config
 
     class AwsSession(boto3.Session):
-        """boto3 Session with the kit's retry settings and client reuse (endpoints as boto3 resolves them)."""
+        """boto3 Session with the kit's retries and client reuse; endpoints as boto3 resolves them."""
 
         def client(self, service_name, *args, **kwargs):  # noqa: D102 - same as boto3's
             key = (service_name, args, repr(sorted((k, repr(getattr(v, "_user_provided_options", v))) for k, v in kwargs.items())))
             cache = self.__dict__.setdefault("_workshop_clients", {})
             if key not in cache:
-                retry = Config(retries=dict(RETRY))
-                kwargs["config"] = retry.merge(kwargs["config"]) if kwargs.get("config") else retry
-                cache[key] = super().client(service_name, *args, **kwargs)
+                cache[key] = super().client(service_name, *args, **self._settings(kwargs))
             return cache[key]
 
-    return AwsSession
+        def resource(self, service_name, *args, **kwargs):  # noqa: D102 - same as boto3's
+            return super().resource(service_name, *args, **self._settings(kwargs))
+
+        def _settings(self, kwargs):
+            retry = Config(retries=dict(RETRY))
+            kwargs["config"] = retry.merge(kwargs["config"]) if kwargs.get("config") else retry
+            return kwargs
+
+    class LocalSession(AwsSession):
+        """The same, pinned to one loopback endpoint; an explicit other endpoint is refused."""
+
+        workshop_endpoint: str = ""
+
+        def _settings(self, kwargs):
+            kwargs["endpoint_url"] = _check_loopback(kwargs.get("endpoint_url") or self.workshop_endpoint)
+            return super()._settings(kwargs)
+
+    _CLASSES.update(aws=AwsSession, local=LocalSession)
+    return _CLASSES
 
 
 _IDENTITIES: dict[tuple, dict] = {}
@@ -134,7 +128,7 @@ def _raw_aws_session(region: str | None):
     import botocore.exceptions
 
     # AWS_REGION (the variable most SDKs and Studio set) counts too; boto3 itself reads AWS_DEFAULT_REGION.
-    sess = _aws_session_class()(region_name=region or os.environ.get("AWS_REGION") or None)
+    sess = _session_classes()["aws"](region_name=region or os.environ.get("AWS_REGION") or None)
     if not sess.region_name:
         raise WorkshopError(
             "WORKSHOP_BACKEND=aws needs a region and none is set: set AWS_REGION (or a region in your AWS "
@@ -186,8 +180,7 @@ def session(region: str | None = None, backend_name: str | None = None, confirm_
     for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
         os.environ.pop(var, None)
     os.environ.update(backend.terminal_env(region))
-    cls = _local_session_class()
-    sess = cls(region_name=config.region(region), **LOCAL_CREDENTIALS)
+    sess = _session_classes()["local"](region_name=config.region(region), **LOCAL_CREDENTIALS)
     sess.workshop_endpoint = endpoint
     return sess
 
