@@ -55,28 +55,26 @@ def _aws_cli_check(purpose: str) -> Check:
     return Check("awscli", True, f"{md.version('awscli')} ({purpose})")
 
 
+def _import_check(module: str, dist: str, purpose: str) -> Check:
+    try:
+        importlib.import_module(module)
+        return Check(dist, True, f"{md.version(dist)} ({purpose})")
+    except Exception as exc:  # noqa: BLE001 - any import failure is a FAIL line, not a crash
+        return Check(dist, False, f"{type(exc).__name__}: {exc} -> run `make setup`")
+
+
 def dependency_checks() -> list[Check]:
     """Import each dependency and report its installed version (or why it failed).
 
-    The ``aws`` program runs in the background meanwhile; importing ``awscli`` into the kernel would
+    The ``aws`` program runs in the background meanwhile: importing ``awscli`` into the kernel would
     put awscli's own botocore on the kernel's import path.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    results = [python_check()]
     with ThreadPoolExecutor(max_workers=1) as pool:
-        cli = pool.submit(_aws_cli_check, dict((d, p) for _, d, p in DEPENDENCIES)["awscli"])
-        for module, dist, purpose in DEPENDENCIES:
-            if dist == "awscli":
-                results.append(None)  # filled in below, in the list's order
-                continue
-            try:
-                importlib.import_module(module)
-                results.append(Check(dist, True, f"{md.version(dist)} ({purpose})"))
-            except Exception as exc:  # noqa: BLE001 - any import failure is a FAIL line, not a crash
-                results.append(Check(dist, False, f"{type(exc).__name__}: {exc} -> run `make setup`"))
-        results[results.index(None)] = cli.result()
-    return results
+        cli = {dist: pool.submit(_aws_cli_check, purpose) for _, dist, purpose in DEPENDENCIES if dist == "awscli"}
+        imported = {dist: _import_check(module, dist, purpose) for module, dist, purpose in DEPENDENCIES if dist not in cli}
+        return [python_check(), *(cli[dist].result() if dist in cli else imported[dist] for _, dist, _ in DEPENDENCIES)]
 
 
 def backend_check() -> Check:

@@ -45,18 +45,12 @@ def metric_value(statistics: dict[str, Any], name: str) -> float | None:
     return None
 
 
-def search_versions(sm, group: str) -> list[dict[str, Any]]:
-    """Full descriptions of every version of ``group`` via ``Search`` (100 per request), by version.
+def search_pages(sm, group: str):
+    """The versions of ``group`` as ``Search`` returns them: one list of full descriptions per page of 100.
 
     One request per 100 versions instead of one describe per version. (On AWS, Search is eventually
     consistent: the idempotency checks use :func:`describe_versions`, which reads each version directly.)
     """
-    found = [desc for page in search_pages(sm, group) for desc in page]
-    return sorted(found, key=lambda d: d.get("ModelPackageVersion", 0))
-
-
-def search_pages(sm, group: str):
-    """The versions of ``group`` as ``Search`` returns them: one list of full descriptions per page of 100."""
     pages = sm.get_paginator("search").paginate(
         Resource="ModelPackage",
         SearchExpression={"Filters": [{"Name": "ModelPackageGroupName", "Operator": "Equals", "Value": group}]},
