@@ -20,7 +20,7 @@ from .errors import NotConfirmed, WorkshopError
 
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-RETRY = {"mode": "standard", "max_attempts": 10}  # rides out throttling bursts; see helpers.faults
+RETRY = {"mode": "standard", "max_attempts": 10}  # rides out throttling bursts; see helpers.local_backend.faults
 
 
 def _check_loopback(endpoint: str) -> str:

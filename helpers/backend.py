@@ -1,7 +1,8 @@
-"""Start, find, reset and stop the embedded local AWS backend (moto in server mode).
+"""Start, find, reset and stop the embedded local AWS backend: the control surface of ``helpers/local_backend/``.
 
 The backend runs as its own process bound to 127.0.0.1 and records itself in
-``<state dir>/backend.json``; notebooks, terminals and tests find it through that file.
+``<state dir>/backend.json``; notebooks, terminals and tests find it through that file. Its state
+(the registry journal and moto's snapshots) is kept in the same folder until ``reset``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import config
-from ._server import HEALTH_PATH, KIT_NAME
+from .local_backend import HEALTH_PATH, KIT_NAME, RESET_PATH
 from .errors import BackendNotRunning, WorkshopError
 
 DEFAULT_PORT = 5757
@@ -119,10 +120,10 @@ def start(
     ``port`` defaults to ``$WORKSHOP_BACKEND_PORT`` or 5757; if that port is taken by another
     program a free port is used instead (the state file says which). ``port=0`` always picks a free one.
     ``faults``/``latency_ms``/``seed`` inject throttling, dropped connections and delay (see
-    :mod:`helpers.faults`). The state saved by an earlier run is restored (``ephemeral``: nothing is
+    :mod:`helpers.local_backend.faults`). The state saved by an earlier run is restored (``ephemeral``: nothing is
     read or written on disk, for benchmarks).
     """
-    from .faults import FaultPlan
+    from .local_backend.faults import FaultPlan
 
     try:
         wanted = asdict(FaultPlan.parse(faults, latency_ms, seed))
@@ -151,7 +152,7 @@ def start(
     env.pop("AWS_SESSION_TOKEN", None)
     env.pop("AWS_PROFILE", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "helpers._server", "--state-dir", str(sdir), "--port", str(port),
+        [sys.executable, "-m", "helpers.local_backend", "--state-dir", str(sdir), "--port", str(port),
          "--faults", faults, "--latency-ms", str(latency_ms)]
         + (["--seed", str(seed)] if seed is not None else [])
         + (["--ephemeral"] if ephemeral else []),
@@ -226,16 +227,9 @@ def set_faults(latency_ms: float | None = None, throttle: float | None = None, r
         return json.loads(resp.read())
 
 
-def clear_stats() -> None:
-    """Zero the running backend's request counts."""
-    req = urllib.request.Request(endpoint() + "/_workshop/stats", method="DELETE")
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        resp.read()
-
-
 def reset() -> None:
     """Empty every service of the running backend (all groups, versions, buckets, roles), on disk too."""
-    url = endpoint() + "/moto-api/reset"
+    url = endpoint() + RESET_PATH
     req = urllib.request.Request(url, method="POST", data=b"")
     with urllib.request.urlopen(req, timeout=30) as resp:
         resp.read()

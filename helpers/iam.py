@@ -1,21 +1,22 @@
 """The workshop's IAM policies (``data/iam/``): rendered for an account, and checked offline.
 
 The documents hold placeholders (``<ACCOUNT_ID>``, ``<REGION>``, ``<BUCKET>``, ``<GROUP>``,
-``<ROLE_NAME>``); :func:`document` fills them in. :func:`allowed` is a small evaluator of the subset of
-IAM policy grammar these documents use (Allow/Deny, Action, Resource with ``*`` and ``?``, and the
-condition operators below). It is for teaching and for the tests, not a replacement for IAM: an
-operator it does not know raises instead of guessing.
+``<ROLE_NAME>``); :func:`document` fills them in. :func:`allowed` asks the kit's small evaluator of the
+IAM policy grammar these documents use (``helpers/local_backend/policy.py``, shared with the local
+backend, which reads bucket policies with it). It is for teaching and for the tests, not a replacement
+for IAM: an operator it does not know raises instead of guessing.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import config
 from .errors import WorkshopError
+from .local_backend.policy import Request, _as_list, decide  # the evaluator the local backend enforces bucket policies with
+
+__all__ = ["POLICIES", "Request", "allowed", "decide", "document", "granted_actions", "policy_dir"]
 
 POLICIES = {
     "registrar": "registrar-policy.json",
@@ -54,71 +55,6 @@ def document(name: str, *, account: str = "123456789012", region: str | None = N
             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{config.region(region)}.amazonaws.com"}},
         })
     return doc
-
-
-@dataclass
-class Request:
-    """One authorisation question: may the caller do ``action`` on ``resource`` with this context?"""
-
-    action: str
-    resource: str
-    context: dict[str, str] = field(default_factory=dict)
-
-
-def _as_list(value: Any) -> list:
-    return value if isinstance(value, list) else [value]
-
-
-def _like(pattern: str, value: str) -> bool:
-    return fnmatch.fnmatchcase(value, pattern)
-
-
-def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, str]) -> bool:
-    expected = [str(e) for e in _as_list(expected)]
-    present = key in context
-    value = context.get(key)
-    if operator == "Null":
-        return (not present) == (expected[0].lower() == "true")
-    if operator.endswith("IfExists"):
-        if not present:
-            return True
-        operator = operator[: -len("IfExists")]
-    if not present:
-        return operator.startswith("StringNot")  # a negated match holds when the key is absent
-    if operator == "StringEquals":
-        return value in expected
-    if operator == "StringNotEquals":
-        return value not in expected
-    if operator in ("StringLike", "ArnLike"):
-        return any(_like(e, value) for e in expected)
-    if operator == "Bool":
-        return value.lower() in [e.lower() for e in expected]
-    raise WorkshopError(f"The policy uses the condition operator {operator}, which the kit's checker does not know.")
-
-
-def _statement_matches(statement: dict, request: Request) -> bool:
-    actions = _as_list(statement.get("Action", []))
-    if not any(_like(a.lower(), request.action.lower()) for a in actions):
-        return False
-    if not any(_like(r, request.resource) for r in _as_list(statement.get("Resource", []))):
-        return False
-    for operator, keys in statement.get("Condition", {}).items():
-        for key, expected in keys.items():
-            if not _condition_holds(operator, key, expected, request.context):
-                return False
-    return True
-
-
-def decide(policies: list[dict], request: Request) -> str:
-    """``Allow``, ``ExplicitDeny`` or ``ImplicitDeny`` for ``request`` under identity ``policies``."""
-    verdict = "ImplicitDeny"
-    for policy in policies:
-        for statement in _as_list(policy.get("Statement", [])):
-            if _statement_matches(statement, request):
-                if statement["Effect"] == "Deny":
-                    return "ExplicitDeny"
-                verdict = "Allow"
-    return verdict
 
 
 def allowed(policies: dict | list[dict], action: str, resource: str, **context: str) -> bool:

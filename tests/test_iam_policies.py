@@ -144,7 +144,7 @@ def test_the_evaluator_follows_iams_rules():
     assert iam.decide([allow], iam.Request("S3:getobject", "arn:aws:s3:::b/k")) == "Allow", "actions ignore case"
     odd = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
                           "Condition": {"NumericLessThan": {"s3:max-keys": "10"}}}]}
-    with pytest.raises(WorkshopError, match="does not know"):
+    with pytest.raises(ValueError, match="does not know"):
         iam.decide([odd], iam.Request("s3:GetObject", "x", {"s3:max-keys": "5"}))
     with pytest.raises(WorkshopError, match="There is no policy"):
         iam.document("administrator")

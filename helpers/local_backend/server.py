@@ -1,37 +1,57 @@
-"""The local backend process: moto's server app on 127.0.0.1 behind the kit's layers.
+"""The local backend process: ``python -m helpers.local_backend --state-dir DIR [--port N] ...``.
 
-Run by ``python -m helpers backend start`` as ``python -m helpers._server --state-dir DIR``. From the
-outside in: the kit's own routes (health, stats, reset), injected faults (``helpers.faults``), state
-kept on disk (``helpers.persistence``), the SageMaker layer (``helpers.fidelity``), moto. It restores
-``DIR/state.pickle``, binds, then writes ``DIR/backend.json`` (pid, port, endpoint) for clients.
+Started by ``python -m helpers backend start`` (``helpers/backend.py``). It restores the state kept in
+DIR (the registry journal and moto's snapshots), binds 127.0.0.1, then writes ``DIR/backend.json``
+(pid, port, endpoint) for clients. The WSGI stack, from the outside in, is described in
+``helpers/local_backend/__init__.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
+from urllib.parse import parse_qs
 
-HEALTH_PATH = "/_workshop/health"
-KIT_NAME = "model-registry-workshop"
+from . import HEALTH_PATH, KIT_NAME, RESET_PATH
+
+
+def service_of(environ) -> str:
+    """The AWS service a request is for, from its SigV4 credential scope (header or presigned query)."""
+    from .sagemaker_layer import credential_scope
+
+    service = credential_scope(environ)[2]
+    if not service:
+        credential = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0]
+        parts = credential.split("/")
+        service = parts[3] if len(parts) > 3 else ""
+    return service or "*"
 
 
 def build_app(state_dir: Path, plan, started_at: float, ephemeral: bool = False):
     """moto's WSGI app with the kit's layers around it (``ephemeral``: nothing kept on disk)."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from . import faults, fidelity, persistence
+    from . import faults, moto_state, s3_policy, sagemaker_layer
+    from .journal import Journal
+    from .registry import STORE
 
-    snapshot = state_dir / "state.pickle"
     moto_app = DomainDispatcherApplication(create_backend_app)
+    s3_policy.install()
+    journal = None if ephemeral else Journal(state_dir / "registry.journal")
+    if journal is not None:
+        STORE.persist = journal.append
     stats = faults.Stats()
-    layered = fidelity.wrap(moto_app)
-    inner = faults.wrap(layered if ephemeral else persistence.wrap(layered, snapshot), plan, stats)
+    layered = sagemaker_layer.wrap(moto_app)
+
+    persisted = layered if ephemeral else moto_state.wrap(layered, state_dir, _touched_or_all(service_of))
+    inner = faults.wrap(persisted, plan, stats)
 
     def reply(start_response, body: bytes):
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
@@ -50,16 +70,28 @@ def build_app(state_dir: Path, plan, started_at: float, ephemeral: bool = False)
             length = int(environ.get("CONTENT_LENGTH") or 0)
             faults.update_plan(plan, json.loads(environ["wsgi.input"].read(length) or b"{}"))
             return reply(start_response, faults.stats_json(plan, stats))
-        if path == "/moto-api/reset":
-            with persistence.WRITE_LOCK:
+        if path == RESET_PATH:
+            with moto_state.WRITE_LOCK, STORE.lock, sagemaker_layer.MOTO_LOCK:
                 chunks = moto_app(environ, start_response)
-                fidelity.reset_state()
-                if not ephemeral:
-                    persistence.save(snapshot)
+                STORE.clear()
+                if journal is not None:
+                    journal.compact(STORE)
+                    moto_state.forget(state_dir)
                 return chunks
         return inner(environ, start_response)
 
     return app
+
+
+def _touched_or_all(service_of_request):
+    """The services to save for a write: those it touched, else its own, else (unknown) all of them."""
+    from . import moto_state
+
+    def pick(environ):
+        service = service_of_request(environ)
+        return service if service in moto_state.SERVICES else "*"
+
+    return pick
 
 
 def _write_state(path: Path, data: dict) -> None:
@@ -68,23 +100,36 @@ def _write_state(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def restore(state_dir: Path) -> tuple[int, int]:
+    """Load the registry journal and moto's snapshots: (registry records, moto regional backends)."""
+    from . import moto_state
+    from .journal import Journal
+    from .registry import STORE
+
+    records = Journal(state_dir / "registry.journal").load(STORE)
+    return records, moto_state.load(state_dir)
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m helpers._server")
+    parser = argparse.ArgumentParser(prog="python -m helpers.local_backend")
     parser.add_argument("--state-dir", required=True, type=Path)
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--faults", default="", help="e.g. throttle=0.2,reset=0.05")
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--ephemeral", action="store_true", help="keep nothing on disk (benchmarks)")
+    parser.add_argument("--ephemeral", action="store_true", help="keep nothing on disk")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
-    from . import faults, persistence
+    from . import faults
 
     plan = faults.FaultPlan.parse(args.faults, args.latency_ms, args.seed)
-    restored = 0 if args.ephemeral else persistence.load(args.state_dir / "state.pickle")
+    began = time.perf_counter()
+    records, regional = (0, 0) if args.ephemeral else restore(args.state_dir)
+    restore_s = time.perf_counter() - began
     started_at = time.time()
     server = make_server(
         "127.0.0.1", args.port, build_app(args.state_dir, plan, started_at, args.ephemeral),
@@ -95,24 +140,17 @@ def main(argv: list[str] | None = None) -> None:
     server.block_on_close = False
     port = server.server_port
     state_file = args.state_dir / "backend.json"
-    _write_state(
-        state_file,
-        {
-            "kit": KIT_NAME,
-            "pid": os.getpid(),
-            "port": port,
-            "endpoint": f"http://127.0.0.1:{port}",
-            "started_at": started_at,
-            "faults": asdict(plan),
-        },
-    )
+    _write_state(state_file, {
+        "kit": KIT_NAME, "pid": os.getpid(), "port": port, "endpoint": f"http://127.0.0.1:{port}",
+        "started_at": started_at, "faults": asdict(plan), "restore_seconds": restore_s,
+    })
 
     def _stop(signum, frame):  # noqa: ARG001 - signal handler signature
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
-    print(f"local backend serving on http://127.0.0.1:{port} (pid {os.getpid()}, "
-          f"{restored} regional backends restored, faults {asdict(plan)})", flush=True)
+    print(f"local backend serving on http://127.0.0.1:{port} (pid {os.getpid()}; restored {records} registry "
+          f"records and {regional} moto backends in {restore_s:.2f} s; faults {asdict(plan)})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -126,7 +164,3 @@ def main(argv: list[str] | None = None) -> None:
         except (OSError, ValueError):
             pass
     sys.exit(0)
-
-
-if __name__ == "__main__":
-    main()

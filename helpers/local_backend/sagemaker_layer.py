@@ -1,0 +1,162 @@
+"""The SageMaker front door: every SageMaker request is checked, then routed to whoever answers it.
+
+1. The request is validated against botocore's input shape (``validation.py``); a refused request
+   reaches nothing.
+2. Model Registry operations (``registry_ops.OPERATIONS``, ``Search`` over ``ModelPackage`` and
+   ``ModelPackageGroup``, tags on registry ARNs) are answered from the kit's own registry: the
+   change is journaled, applied, answered, and only then are its events sent.
+3. ``UpdateEndpoint`` is answered here (moto lacks it); anything else moto implements (models,
+   endpoint configs, endpoints) goes to moto.
+4. An operation neither serves answers an error that names it, never a silent success.
+
+The request environ gets ``workshop.touched``: the moto services whose state the request may have
+changed, so that ``moto_state.py`` saves only those.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import threading
+import time
+from typing import Any
+
+from . import events, registry_ops, validation
+from .registry import ACCOUNT, STORE
+from .wire import ServiceError, error_response, json_response
+
+log = logging.getLogger("helpers.local_backend.sagemaker")
+_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
+MOTO_LOCK = threading.RLock()  # moto's dicts are not thread-safe; the server is threaded
+
+
+def credential_scope(environ: dict[str, Any]) -> tuple[str, str, str]:
+    """(access key id, region, service) from the request's SigV4 Authorization header."""
+    match = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.groups() if match else ("", "us-east-1", "")
+
+
+def _caller(access_key: str, region: str) -> dict[str, Any]:
+    """The UserContext of whoever signed the request (as moto's STS knows them)."""
+    try:
+        from moto.sts.models import sts_backends
+
+        user_id, arn, _ = sts_backends[ACCOUNT]["global"].get_caller_identity(access_key, region)
+    except Exception:  # noqa: BLE001 - an unknown key still gets moto's default user
+        user_id, arn = "AKIAIOSFODNN7EXAMPLE", f"arn:aws:sts::{ACCOUNT}:user/moto"
+    return {"IamIdentity": {"Arn": arn, "PrincipalId": user_id}}
+
+
+def _moto_implements(operation: str) -> bool:
+    from botocore import xform_name
+    from moto.sagemaker.responses import SageMakerResponse
+
+    return callable(getattr(SageMakerResponse, xform_name(operation), None))
+
+
+def _registry_handler(operation: str, params: dict[str, Any]):
+    if operation in registry_ops.OPERATIONS:
+        return registry_ops.OPERATIONS[operation], None
+    if operation == "Search" and params.get("Resource") in registry_ops.SEARCHED:
+        return registry_ops.search_registry, None
+    if operation in registry_ops.TAG_OPERATIONS:
+        arn = params.get("ResourceArn", "")
+        if ":model-package-group/" in arn or ":model-package/" in arn:
+            return registry_ops.TAG_OPERATIONS[operation], arn
+    return None, None
+
+
+def serve_registry(environ, operation: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    """Answer a registry request; None if it is not one."""
+    handler, tag_arn = _registry_handler(operation, params)
+    if handler is None:
+        return None
+    key, region, _ = credential_scope(environ)
+    with STORE.lock:
+        call = registry_ops.Call(region, STORE.region(region), params, _caller(key, region), time.time())
+        if tag_arn is not None:
+            target = registry_ops.tagged_resource(call, tag_arn)
+            response = handler(call, target)
+        else:
+            response = handler(call)
+        STORE.commit(region, call.records)  # journal first: if it fails, nothing changed and we answer 500
+        touched = environ.setdefault("workshop.touched", set())
+        for package, updated in call.changed:
+            doc = dict(package, **({"UpdatedModelPackageFields": updated} if updated else {}))
+            with MOTO_LOCK:
+                if events.deliver(region, events.model_package_state_change(region, doc, call.now)):
+                    touched.update({"sqs", "logs"})
+    return 200, response
+
+
+def update_endpoint(params: dict[str, Any], region: str) -> dict[str, Any]:
+    """moto has no UpdateEndpoint: point the endpoint at the new configuration (in service at once)."""
+    from moto.core.utils import utcnow
+    from moto.sagemaker.models import sagemaker_backends
+
+    be = sagemaker_backends[ACCOUNT][region]
+    endpoint = be.endpoints.get(params["EndpointName"])
+    if endpoint is None:
+        raise ServiceError("ValidationException", f"Could not find endpoint \"{params['EndpointName']}\".")
+    if params["EndpointConfigName"] not in be.endpoint_configs:
+        raise ServiceError("ValidationException",
+                           f"Could not find endpoint configuration \"{params['EndpointConfigName']}\".")
+    config = be.describe_endpoint_config(params["EndpointConfigName"])
+    endpoint.endpoint_config_name = params["EndpointConfigName"]
+    endpoint.production_variants = endpoint._process_production_variants(config["ProductionVariants"])
+    endpoint.last_modified_time = utcnow()
+    return {"EndpointArn": endpoint.arn}
+
+
+def _call_moto(app, environ, start_response, params: dict[str, Any]):
+    body = json.dumps(params).encode()
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    with MOTO_LOCK:
+        chunks = app(environ, start_response)
+        try:
+            return [b"".join(chunks)]
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+
+
+def wrap(app):
+    """Put the SageMaker front door in front of moto's WSGI ``app``."""
+
+    def layered(environ, start_response):
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target.startswith("SageMaker."):
+            with MOTO_LOCK:
+                return app(environ, start_response)
+        operation = target.partition(".")[2]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        try:
+            params = json.loads(raw or b"{}")
+        except ValueError:
+            return error_response(start_response, "SerializationException", "The request body is not valid JSON.")
+        problem = validation.validate(operation, params)
+        if problem:
+            return error_response(start_response, "ValidationException", problem)
+        try:
+            answered = serve_registry(environ, operation, params)
+            if answered is not None:
+                return json_response(start_response, *answered)
+            if operation == "UpdateEndpoint":
+                with MOTO_LOCK:
+                    environ.setdefault("workshop.touched", set()).add("sagemaker")
+                    return json_response(start_response, 200, update_endpoint(params, credential_scope(environ)[1]))
+        except ServiceError as err:
+            return error_response(start_response, err.code, err.message, err.status)
+        if not _moto_implements(operation):
+            return error_response(
+                start_response, "UnsupportedOperation",
+                f"The local backend does not support SageMaker {operation}: it serves the Model Registry, models, "
+                "endpoint configurations and endpoints. Run this step against AWS (WORKSHOP_BACKEND=aws).")
+        environ.setdefault("workshop.touched", set()).add("sagemaker")
+        return _call_moto(app, environ, start_response, params)
+
+    return layered
