@@ -227,10 +227,16 @@ def test_approval_change_reaches_an_sqs_rule_target(sm):
     events.put_targets(Rule="model-approved", Targets=[{"Id": "queue", "Arn": queue_arn}])
     arn = register(sm)  # pending: does not match the rule
     sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved", ApprovalDescription="ok")
-    sm.update_model_package(ModelPackageArn=arn, CustomerMetadataProperties={"x": "1"})  # no status change
+    sm.update_model_package(ModelPackageArn=arn, CustomerMetadataProperties={"x": "1"})
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-    assert len(messages) == 1
-    event = json.loads(messages[0]["Body"])
+    # Developer guide, "Model package state change" (automating-sagemaker-with-eventbridge): an event on
+    # each update, naming what changed in UpdatedModelPackageFields; both match the rule, since the
+    # version is Approved in each.
+    events_seen = [json.loads(m["Body"]) for m in messages]
+    assert [e["detail"]["UpdatedModelPackageFields"] for e in events_seen] == [
+        ["ModelApprovalStatus", "ApprovalDescription"], ["CustomerMetadataProperties"]]
+    event = events_seen[0]
+    assert {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"} <= set(event)
     assert event["source"] == "aws.sagemaker"
     assert event["detail-type"] == "SageMaker Model Package State Change"
     assert event["resources"] == [arn]
@@ -251,7 +257,7 @@ def test_the_spec_cli_command_works(clean_backend):
 
 
 def test_every_pattern_of_the_service_model_compiles():
-    from helpers import validation
+    from helpers.local_backend import validation
 
     assert validation.patterns_that_do_not_compile() == []
 

@@ -2,7 +2,7 @@
 
 After a registry write has committed, :func:`model_package_state_change` builds the event every
 EventBridge event has (``version``, ``id``, ``detail-type``, ``source``, ``account``, ``time``,
-``region``, ``resources``, ``detail``) and hands it to the rules of the local default event bus
+``region``, ``resources``, ``detail``) and :func:`deliver` hands it to the rules of the local default event bus
 (moto's EventBridge). Delivery is best effort, as on AWS: a target that is gone (a deleted queue) or
 a kind the local backend does not deliver to is logged and skipped; it never fails the API call that
 caused the event.
@@ -47,9 +47,7 @@ def model_package_state_change(region: str, package: dict[str, Any], now: float)
     for key in ("CreationTime", "LastModifiedTime"):
         if isinstance(detail.get(key), (int, float)):
             detail[key] = _iso(detail[key])
-    event = envelope(region, DETAIL_TYPE, [package["ModelPackageArn"]], detail, now)
-    deliver(region, event)
-    return event
+    return envelope(region, DETAIL_TYPE, [package["ModelPackageArn"]], detail, now)
 
 
 def _target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
