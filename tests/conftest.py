@@ -7,6 +7,12 @@ Every Python process the tests start (notebook kernels, the ``aws`` CLI, nbval, 
 ``tests/guard/sitecustomize.py`` through ``PYTHONPATH``: it logs each outgoing connection to
 ``$WORKSHOP_NETLOG`` and refuses any that is not to loopback. The test process itself is guarded too.
 At the end of the session any refused connection fails the run, whichever test caused it.
+
+The tests' backend checks every SageMaker response it gives against botocore's output shapes
+(``$WORKSHOP_CONFORMANCE_LOG``); any response that does not conform fails the run the same way.
+
+``pytest tests/test_registry_rules.py --against-aws`` runs the registry rules against a real account
+instead (``WORKSHOP_BACKEND=aws``, after the workshop's usual confirmation); see the README.
 """
 
 from __future__ import annotations
@@ -62,14 +68,35 @@ def _offline_environment(state_dir: str) -> None:
     )
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--against-aws", action="store_true",
+                     help="run only the registry rule tests, against the real account of WORKSHOP_BACKEND=aws")
+
+
+def against_aws(config: pytest.Config) -> bool:
+    return bool(config.getoption("--against-aws"))
+
+
+def conformance_log() -> Path:
+    return Path(os.environ["WORKSHOP_CONFORMANCE_LOG"])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if against_aws(config):
+        chosen = [item for item in items if item.get_closest_marker("parity")]
+        config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
+        items[:] = chosen
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput") or _STATE:
+    if hasattr(config, "workerinput") or _STATE or against_aws(config):
         return
     state_dir = tempfile.mkdtemp(prefix="workshop-test-backend-")
     _STATE["dir"] = state_dir
     _offline_environment(state_dir)
     (Path(state_dir) / "oplogs").mkdir()
     os.environ["WORKSHOP_NETLOG"] = str(Path(state_dir) / "netlog.jsonl")
+    os.environ["WORKSHOP_CONFORMANCE_LOG"] = str(Path(state_dir) / "conformance.jsonl")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD_DIR), os.environ.get("PYTHONPATH")]))
     _guard_this_process()
 
@@ -80,6 +107,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     refused = [r for r in read_jsonl(netlog_path()) if not r["ok"]]
     if refused:
         print(f"\nnetwork guard: {len(refused)} attempt(s) to leave loopback during the tests, e.g. {refused[:3]}")
+        session.exitstatus = 1
+    bad = [r for r in read_jsonl(conformance_log()) if r["problems"]]
+    if bad:
+        print(f"\noutput conformance: {len(bad)} response(s) of the local backend do not match botocore's "
+              f"output shapes, e.g. {bad[:3]}")
         session.exitstatus = 1
 
 

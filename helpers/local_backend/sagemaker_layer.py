@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -123,15 +124,53 @@ def _call_moto(app, environ, start_response, params: dict[str, Any]):
                 chunks.close()
 
 
+def _checked(app):
+    """With ``$WORKSHOP_CONFORMANCE_LOG`` set (the tests set it), check every SageMaker response against
+    botocore's output shape (``conformance.py``) and append one JSON line per response to that file."""
+    path = os.environ.get("WORKSHOP_CONFORMANCE_LOG")
+    if not path:
+        return app
+    from . import conformance
+
+    def checking(environ, start_response):
+        captured: list[str] = []
+
+        def capture(status, headers, exc_info=None):
+            captured.append(status)
+            return start_response(status, headers, exc_info)
+
+        chunks = app(environ, capture)
+        payload = b"".join(chunks)
+        operation = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")[2]
+        try:
+            body = json.loads(payload or b"{}")
+            ok = bool(captured) and captured[0].startswith("2")
+            problems = conformance.check(operation, body) if ok else conformance.error_check(body)
+        except ValueError:
+            problems = [f"{operation}: the response is not JSON"]
+        with open(path, "a") as fh:
+            fh.write(json.dumps({"operation": operation, "status": captured[:1], "problems": problems}) + "\n")
+        return [payload]
+
+    return checking
+
+
 def wrap(app):
     """Put the SageMaker front door in front of moto's WSGI ``app``."""
+    checked = _checked(_front_door(app))
 
     def layered(environ, start_response):
-        target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if not target.startswith("SageMaker."):
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("SageMaker."):
             with MOTO_LOCK:
                 return app(environ, start_response)
-        operation = target.partition(".")[2]
+        return checked(environ, start_response)
+
+    return layered
+
+
+def _front_door(app):
+    def layered(environ, start_response):
+        operation = environ["HTTP_X_AMZ_TARGET"].partition(".")[2]
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length else b""
         try:
