@@ -111,17 +111,46 @@ def update_endpoint(params: dict[str, Any], region: str) -> dict[str, Any]:
     return {"EndpointArn": endpoint.arn}
 
 
-def _call_moto(app, environ, start_response, params: dict[str, Any]):
+def _prune(shape, value: Any) -> Any:
+    """Drop the empty placeholders moto puts where SageMaker leaves an optional member out (``VpcConfig: {}``)."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        kept = {}
+        for name, item in value.items():
+            member = shape.members.get(name)
+            if member is None:
+                kept[name] = item
+                continue
+            item = _prune(member, item)
+            if item in (None, {}, []) and name not in shape.required_members:
+                continue
+            kept[name] = item
+        return kept
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_prune(shape.member, item) for item in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {k: _prune(shape.value, v) for k, v in value.items()}
+    return value
+
+
+def _call_moto(app, environ, start_response, operation: str, params: dict[str, Any]):
     body = json.dumps(params).encode()
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
+    captured: list[Any] = []
     with MOTO_LOCK:
-        chunks = app(environ, start_response)
+        chunks = app(environ, lambda status, headers, exc_info=None: captured.extend([status, headers]))
         try:
-            return [b"".join(chunks)]
+            payload = b"".join(chunks)
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
+    status, headers = captured
+    output = validation.service_model().operation_model(operation).output_shape
+    if status.startswith("2") and output is not None and payload:
+        payload = json.dumps(_prune(output, json.loads(payload))).encode()
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Content-Length", str(len(payload)))]
+    start_response(status, headers)
+    return [payload]
 
 
 def _checked(app):
@@ -196,6 +225,6 @@ def _front_door(app):
                 f"The local backend does not support SageMaker {operation}: it serves the Model Registry, models, "
                 "endpoint configurations and endpoints. Run this step against AWS (WORKSHOP_BACKEND=aws).")
         environ.setdefault("workshop.touched", set()).add("sagemaker")
-        return _call_moto(app, environ, start_response, params)
+        return _call_moto(app, environ, start_response, operation, params)
 
     return layered
