@@ -5,7 +5,12 @@
 2. Comparing a group of N versions behind the backend's per-request latency: the kit's versions
    DataFrame against the naive loop (list, then describe each version and get each metrics file in
    sequence) and against the round-trip floor (fewest requests the API allows / concurrency used).
-3. The install footprint (size of .venv) and, with --with-tests, the test suite's wall time.
+3. Registering versions one after another into one group (per block of 100, early against late blocks) and
+   restarting the backend with all of them; S3 PutObject per block of 100 objects likewise (moto saves S3
+   as one snapshot, so this shows whether writes grow with the bucket).
+4. The install footprint (size of .venv) and, with --with-tests, the test suite's wall time.
+
+Every backend keeps its state on disk, as learners run it.
 
 Writes benchmarks/results/latest.json and latest.md. ``--quick`` uses tiny sizes (the tests run it).
 """
@@ -29,6 +34,9 @@ import nbformat
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results"
 WORKERS = 32
+BLOCK = 100
+SPEC = {"Containers": [{"Image": "example/image:1", "ModelDataUrl": "s3://bench-bucket/model.tar.gz"}],
+        "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]}
 
 
 def machine() -> dict:
@@ -94,6 +102,21 @@ def bench_workshop(tmp: Path) -> dict:
     }
 
 
+def put_metrics(s3, i: int) -> None:
+    doc = {"binary_classification_metrics": {m: {"value": round(0.9 + (i % 97) / 1000, 4), "standard_deviation": 0.01}
+                                              for m in ("accuracy", "precision", "recall", "f1", "auc")}}
+    s3.put_object(Bucket="bench-bucket", Key=f"metrics/{i}.json", Body=json.dumps(doc).encode())
+
+
+def register(sm, group: str, i: int) -> None:
+    sm.create_model_package(
+        ModelPackageGroupName=group, InferenceSpecification=SPEC, ModelApprovalStatus="PendingManualApproval",
+        ModelMetrics={"ModelQuality": {"Statistics": {"ContentType": "application/json",
+                                                      "S3Uri": f"s3://bench-bucket/metrics/{i}.json"}}},
+        CustomerMetadataProperties={"model_name": f"m{i}"},
+    )
+
+
 def make_versions(n: int) -> None:
     """``n`` versions in group ``bench``, each with a model-quality JSON in S3 (no latency yet)."""
     from helpers import aws, resources
@@ -101,18 +124,9 @@ def make_versions(n: int) -> None:
     sm, s3 = aws.client("sagemaker"), aws.client("s3")
     resources.ensure_bucket(s3, "bench-bucket", "us-east-1")
     sm.create_model_package_group(ModelPackageGroupName="bench")
-    spec = {"Containers": [{"Image": "example/image:1", "ModelDataUrl": "s3://bench-bucket/model.tar.gz"}],
-            "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]}
     for i in range(1, n + 1):
-        key = f"metrics/{i}.json"
-        doc = {"binary_classification_metrics": {m: {"value": round(0.9 + (i % 97) / 1000, 4), "standard_deviation": 0.01}
-                                                  for m in ("accuracy", "precision", "recall", "f1", "auc")}}
-        s3.put_object(Bucket="bench-bucket", Key=key, Body=json.dumps(doc).encode())
-        sm.create_model_package(
-            ModelPackageGroupName="bench", InferenceSpecification=spec, ModelApprovalStatus="PendingManualApproval",
-            ModelMetrics={"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": f"s3://bench-bucket/{key}"}}},
-            CustomerMetadataProperties={"model_name": f"m{i}"},
-        )
+        put_metrics(s3, i)
+        register(sm, "bench", i)
 
 
 def naive(session) -> list[tuple]:
@@ -130,7 +144,7 @@ def naive(session) -> list[tuple]:
 def bench_compare(tmp: Path, n: int, latency_ms: float) -> dict:
     from helpers import aws, backend, compare
 
-    own_backend(tmp / f"compare-{n}", ephemeral=True)
+    own_backend(tmp / f"compare-{n}")
     try:
         make_versions(n)
         backend.set_faults(latency_ms=latency_ms)
@@ -160,6 +174,63 @@ def bench_compare(tmp: Path, n: int, latency_ms: float) -> dict:
         "same_rows": kit_rows == slow_rows,
         "requests": {"kit": pages + n, "naive": math.ceil(n / 100) + 2 * n},
     }
+
+
+def timed_blocks(one, reported: list[int]) -> dict:
+    """Call ``one(i)`` for i = 1 .. max(reported); seconds of each block of BLOCK calls that ends at a reported count,
+    and each block's ratio to the first reported one."""
+    blocks = {}
+    for end in range(BLOCK, max(reported) + 1, BLOCK):
+        start = time.perf_counter()
+        for i in range(end - BLOCK + 1, end + 1):
+            one(i)
+        if end in reported:
+            blocks[f"{end - BLOCK + 1}-{end}"] = time.perf_counter() - start
+    first = next(iter(blocks.values()))
+    return {"blocks": {k: round(v, 3) for k, v in blocks.items()},
+            "ratios": {k: round(v / first, 2) for k, v in blocks.items()}}
+
+
+def bench_registration(tmp: Path, sizes: list[int]) -> dict:
+    """Versions registered one after another into group ``reg`` (no S3 puts), then a restart with all of them."""
+    import boto3
+
+    from helpers import aws, backend, config
+
+    own_backend(tmp / "registration")
+    sdir, n = config.state_dir(), max(sizes)
+    try:
+        sm = aws.client("sagemaker")
+        sm.create_model_package_group(ModelPackageGroupName="reg")
+        result = {"versions": n, **timed_blocks(lambda i: register(sm, "reg", i), sizes)}
+        result["journal_bytes"] = (sdir / "registry.journal").stat().st_size
+        backend.stop()
+        start = time.perf_counter()
+        backend.start(port=0)
+        result["restart_s"] = round(time.perf_counter() - start, 3)
+        result["restore_s"] = round(json.loads((sdir / "backend.json").read_text())["restore_seconds"], 3)
+        fresh = boto3.client("sagemaker", endpoint_url=backend.endpoint(), region_name="us-east-1",
+                             aws_access_key_id="testing", aws_secret_access_key="testing")
+        desc = fresh.describe_model_package(ModelPackageName=f"reg/{n}")
+        result["found_last"] = desc["ModelPackageVersion"] == n
+    finally:
+        backend.stop()
+    return result
+
+
+def bench_s3_writes(tmp: Path, sizes: list[int]) -> dict:
+    """S3 PutObject of small JSON files (as make_versions' metrics files) into one bucket, per block of 100."""
+    from helpers import aws, backend, config, resources
+
+    own_backend(tmp / "s3-writes")
+    try:
+        s3 = aws.client("s3")
+        resources.ensure_bucket(s3, "bench-bucket", "us-east-1")
+        result = {"objects": max(sizes), **timed_blocks(lambda i: put_metrics(s3, i), sizes)}
+        result["snapshot_bytes"] = (config.state_dir() / "moto-s3.pickle").stat().st_size
+    finally:
+        backend.stop()
+    return result
 
 
 def venv_size() -> int | None:
@@ -199,6 +270,20 @@ def markdown(result: dict) -> str:
                      f"{c['speedup_vs_naive']}x | {c['kit_vs_floor']} | {'yes' if c['same_rows'] else 'NO'} |")
     lines += ["", f"Floor: the fewest requests the API allows (one Search per 100 versions plus one get per metrics "
               f"file), {WORKERS} at a time, each taking the injected latency. Clients (and pandas) are loaded before timing.", ""]
+    reg, s3w = result.get("registration"), result.get("s3_writes")
+    if reg and s3w:
+        lines += ["## Writes one after another", "",
+                  "| what | block | seconds per 100 | vs first block (goal <= 1.5x) |", "|---|--:|--:|--:|"]
+        for what, r in (("versions registered", reg), ("S3 writes per 100 objects", s3w)):
+            lines += [f"| {what} | {'-'.join(f'{int(x):,}' for x in k.split('-'))} | {v} s | {r['ratios'][k]}x |"
+                      for k, v in r["blocks"].items()]
+        lines += ["", f"Restart with {reg['versions']:,} versions: {reg['restart_s']} s wall (stop, then start until it "
+                  f"answers), of which restoring state {reg['restore_s']} s; version {reg['versions']:,} "
+                  f"{'found' if reg['found_last'] else 'NOT FOUND'} after it. `registry.journal`: "
+                  f"{reg['journal_bytes'] / 2**20:.1f} MB; `moto-s3.pickle` with {s3w['objects']:,} objects: "
+                  f"{s3w['snapshot_bytes'] / 2**20:.1f} MB.", "",
+                  "Method: state on disk, as learners run it; each block timed side by side in this run "
+                  "(`time.perf_counter` around 100 sequential boto3 calls).", ""]
     if result.get("venv_mb") is not None:
         lines += [f"`.venv` size: {result['venv_mb']} MB, with the test tools that `make bench` installs "
                   "(the goal, <= 900 MB, is for the workshop's own `.venv` after `make workshop` on a fresh clone).", ""]
@@ -225,6 +310,11 @@ def main(argv: list[str] | None = None) -> int:
         for n, latency in sizes:
             print(f"compare {n} versions at {latency:g} ms ...", flush=True)
             result["compare"].append(bench_compare(tmp, n, latency))
+        reg_sizes, s3_sizes = ([100, 300], [100, 300]) if args.quick else ([100, 1000, 10000], [100, 1000])
+        print(f"register {reg_sizes[-1]} versions, then restart ...", flush=True)
+        result["registration"] = bench_registration(tmp, reg_sizes)
+        print(f"put {s3_sizes[-1]} S3 objects ...", flush=True)
+        result["s3_writes"] = bench_s3_writes(tmp, s3_sizes)
     result["venv_mb"] = venv_size()
     if args.with_tests:
         print("test suite ...", flush=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_quick_benchmark_runs_and_compares_the_same_rows(tmp_path):
+def test_quick_benchmark_runs_and_compares_the_same_rows(tmp_path):  # and times writes, restarts
     proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--out", str(tmp_path)],
                           cwd=REPO, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -19,4 +19,12 @@ def test_quick_benchmark_runs_and_compares_the_same_rows(tmp_path):
     assert compare["versions"] == 20 and compare["same_rows"] is True
     assert compare["requests"] == {"kit": 21, "naive": 41}
     assert result["import_helpers_s"] > 0
-    assert "| 20 | 5 ms |" in (tmp_path / "quick.md").read_text()
+    registration, s3_writes = result["registration"], result["s3_writes"]
+    assert registration["versions"] == 300 and registration["found_last"] is True
+    assert list(registration["blocks"]) == list(registration["ratios"]) == ["1-100", "201-300"]
+    assert registration["journal_bytes"] > 0 and {"restart_s", "restore_s"} <= set(registration)
+    assert s3_writes["objects"] == 300
+    assert list(s3_writes["blocks"]) == list(s3_writes["ratios"]) == ["1-100", "201-300"]
+    markdown = (tmp_path / "quick.md").read_text()
+    assert "| 20 | 5 ms |" in markdown
+    assert "| versions registered | 201-300 |" in markdown and "| S3 writes per 100 objects | 1-100 |" in markdown

@@ -1,7 +1,9 @@
-"""The local backend's SageMaker layer answers like SageMaker where moto alone does not.
+"""The local backend through the clients learners use: boto3 and the aws CLI, request validation in
+SageMaker's words, UpdateEndpoint, events to an SQS rule target, bucket policies.
 
-Each test goes through boto3 (or the aws CLI) to the running backend; the last test pins the moto
-internals the layer relies on, so a moto upgrade that moves them fails here, loudly.
+The registry's rules one by one, with their sources, are in ``test_registry_rules.py``. The test
+``test_moto_internals_the_backend_relies_on`` pins what ``helpers/local_backend`` reads of moto, so a
+moto upgrade that moves it fails here, loudly.
 """
 
 from __future__ import annotations
@@ -262,25 +264,34 @@ def test_every_pattern_of_the_service_model_compiles():
     assert validation.patterns_that_do_not_compile() == []
 
 
-def test_moto_internals_the_layer_relies_on():
-    """Runs in-process: if a moto release renames these, the layer must be revisited."""
+def test_moto_internals_the_backend_relies_on():
+    """Runs in-process: if a moto release moves these, helpers/local_backend must be revisited."""
     import moto
     from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.sagemaker.models import FakeEndpoint, ModelPackage, SageMakerModelBackend, sagemaker_backends
-
-    assert moto.__version__.startswith("5.2."), "the layer was written against moto 5.2"
-    be = sagemaker_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
-    assert isinstance(be, SageMakerModelBackend)
-    for attr in ("model_packages", "model_package_groups", "model_package_name_mapping", "endpoints", "endpoint_configs"):
-        assert isinstance(getattr(be, attr), dict), attr
-    assert callable(be.describe_endpoint_config)
-    assert callable(FakeEndpoint._process_production_variants)
-    for attr in ("model_package_group_name", "model_package_version", "arn", "model_approval_status",
-                 "approval_description", "customer_metadata_properties"):
-        assert attr in ModelPackage.__init__.__code__.co_names, f"ModelPackage no longer sets {attr}"
+    from moto.events.models import EventsBackend, Rule
+    from moto.events.utils import EventTemplateParser
+    from moto.logs.models import LogsBackend
     from moto.s3.models import FakeBucket
+    from moto.sagemaker.models import FakeEndpoint, sagemaker_backends
+    from moto.sagemaker.responses import SageMakerResponse
+    from moto.sqs.models import SQSBackend
+    from moto.sts.models import sts_backends
 
-    assert callable(FakeBucket.get_permission), "the layer replaces FakeBucket.get_permission"
+    from helpers.local_backend.registry import ACCOUNT
+
+    assert moto.__version__.startswith("5.2."), "the backend was written against moto 5.2"
+    assert ACCOUNT == DEFAULT_ACCOUNT_ID
+    be = sagemaker_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    assert isinstance(be.endpoints, dict) and isinstance(be.endpoint_configs, dict)
+    assert callable(be.describe_endpoint_config) and callable(FakeEndpoint._process_production_variants)
+    assert all(callable(getattr(SageMakerResponse, name)) for name in ("create_model", "create_endpoint"))
+    assert "update_endpoint" not in dir(SageMakerResponse), "moto now has UpdateEndpoint: drop ours"
+    assert callable(FakeBucket.get_permission), "s3_policy replaces FakeBucket.get_permission"
+    assert callable(EventTemplateParser.parse) and callable(EventsBackend.put_rule)
+    assert {"event_pattern", "targets", "state"} <= set(Rule.__init__.__code__.co_names)
+    assert "queues" in SQSBackend.__init__.__code__.co_names and callable(SQSBackend.send_message)
+    assert "groups" in LogsBackend.__init__.__code__.co_names
+    assert callable(sts_backends[DEFAULT_ACCOUNT_ID]["global"].get_caller_identity)
 
 
 def test_bucket_policy_deny_is_enforced_but_loopback_counts_as_tls(clean_backend):
@@ -321,3 +332,14 @@ def test_secure_bucket_with_kms_and_on_an_existing_kms_bucket(clean_backend):
     assert resources.secure_bucket(s3, "kms-bucket")["default encryption"] == f"SSE-KMS ({key})"
     block = s3.get_public_access_block(Bucket="kms-bucket")["PublicAccessBlockConfiguration"]
     assert all(block.values()) and len(block) == 4
+
+
+def test_an_operation_the_backend_does_not_serve_is_named_in_an_error(clean_backend):
+    # The local backend never answers a silent success: SageMaker operations that neither the kit's
+    # registry nor moto implement get an error naming the operation, and no retry (a 4xx).
+    sm = aws.client("sagemaker")
+    with pytest.raises(ClientError) as err:
+        sm.list_inference_components()
+    assert err.value.response["Error"]["Code"] == "UnsupportedOperation"
+    assert "does not support SageMaker ListInferenceComponents" in err.value.response["Error"]["Message"]
+    assert err.value.response["ResponseMetadata"]["RetryAttempts"] == 0
