@@ -10,7 +10,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_quick_benchmark_runs_and_compares_the_same_rows(tmp_path):  # and times writes, restarts
+def test_quick_benchmark_runs_and_compares_the_same_rows(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--out", str(tmp_path)],
                           cwd=REPO, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]

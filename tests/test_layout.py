@@ -1,0 +1,83 @@
+"""The tree shows the architecture: the local backend is one bounded folder behind a small control surface.
+
+- Nothing outside ``helpers/local_backend/`` imports moto; the learner-facing modules reach the backend
+  only through ``helpers/backend.py`` (start, stop, status, reset, env, stats) and HTTP.
+- Outside the folder, only these names of it are used: its constants (``helpers.local_backend``), the
+  fault plan the control surface validates (``faults``), and the IAM evaluator (``policy``).
+- Inside the folder, nothing imports learner-facing modules, and the modules form no import cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+HELPERS = Path(__file__).resolve().parent.parent / "helpers"
+BACKEND = HELPERS / "local_backend"
+ALLOWED_FROM_OUTSIDE = {"helpers.local_backend", "helpers.local_backend.faults", "helpers.local_backend.policy"}
+
+
+def imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, anywhere in it (functions included), as absolute names."""
+    package = ".".join(path.relative_to(HELPERS.parent).with_suffix("").parts[:-1])
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_only_the_local_backend_imports_moto():
+    offenders = {str(p.relative_to(HELPERS)) for p in HELPERS.rglob("*.py")
+                 if BACKEND not in p.parents and any(m == "moto" or m.startswith("moto.") for m in imports(p))}
+    assert offenders == set()
+
+
+def as_module(name: str) -> str:
+    """``helpers.local_backend.x.NAME`` -> the module it lives in (a name imported from a module is not one)."""
+    parts = name.split(".")
+    while parts and not (HELPERS.parent.joinpath(*parts).with_suffix(".py").exists()
+                         or HELPERS.parent.joinpath(*parts, "__init__.py").exists()):
+        parts.pop()
+    return ".".join(parts)
+
+
+def test_outside_the_folder_only_the_control_surface_is_used():
+    used = {}
+    for path in HELPERS.glob("*.py"):
+        modules = {as_module(m) for m in imports(path) if m.startswith("helpers.local_backend")}
+        if modules - ALLOWED_FROM_OUTSIDE:
+            used[path.name] = sorted(modules - ALLOWED_FROM_OUTSIDE)
+    assert used == {}
+
+
+def test_the_folder_imports_no_learner_module_and_has_no_cycle():
+    graph = {}
+    for path in BACKEND.glob("*.py"):
+        name = f"helpers.local_backend.{path.stem}" if path.stem != "__init__" else "helpers.local_backend"
+        deps = {m for m in imports(path) if m.startswith("helpers")}
+        outside = {m for m in deps if not m.startswith("helpers.local_backend")}
+        assert outside == set(), f"{path.name} imports learner modules {sorted(outside)}"
+        graph[name] = {as_module(m) for m in deps} - {name}
+    seen, stack = set(), []
+
+    def visit(node: str) -> None:
+        assert node not in stack, f"import cycle: {' -> '.join(stack[stack.index(node):] + [node])}"
+        if node in seen:
+            return
+        stack.append(node)
+        for dep in graph.get(node, ()):
+            visit(dep)
+        stack.pop()
+        seen.add(node)
+
+    for node in graph:
+        visit(node)
