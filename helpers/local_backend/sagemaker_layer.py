@@ -46,7 +46,7 @@ def _caller(access_key: str, region: str) -> dict[str, Any]:
 
         user_id, arn, _ = sts_backends[ACCOUNT]["global"].get_caller_identity(access_key, region)
     except Exception:  # noqa: BLE001 - an unknown key still gets moto's default user
-        user_id, arn = "AKIAIOSFODNN7EXAMPLE", f"arn:aws:sts::{ACCOUNT}:user/moto"
+        user_id, arn = "moto", f"arn:aws:sts::{ACCOUNT}:user/moto"
     return {"IamIdentity": {"Arn": arn, "PrincipalId": user_id}}
 
 
