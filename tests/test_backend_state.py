@@ -142,3 +142,23 @@ def test_a_torn_last_journal_line_is_dropped_and_the_rest_kept(own_backend):
     sm = aws.client("sagemaker")
     assert sm.describe_model_package(ModelPackageName=arn)["ModelPackageVersion"] == 1
     assert sm.create_model_package(ModelPackageGroupName="g", InferenceSpecification=SPEC)["ModelPackageArn"].endswith("/2")
+
+
+def test_s3_objects_are_kept_one_by_one_and_bucket_operations_too(own_backend):
+    from helpers import resources
+
+    s3 = aws.client("s3")
+    resources.ensure_bucket(s3, "kept-bucket", "us-east-1")
+    for name in ("a", "b", "c/d"):
+        s3.put_object(Bucket="kept-bucket", Key=f"metrics/{name}.json", Body=name.encode())
+    s3.put_object(Bucket="kept-bucket", Key="metrics/a.json", Body=b"a, rewritten")
+    s3.delete_objects(Bucket="kept-bucket", Delete={"Objects": [{"Key": "metrics/b.json"}]})
+    s3.put_bucket_tagging(Bucket="kept-bucket", Tagging={"TagSet": [{"Key": "workshop", "Value": "yes"}]})
+    files = list((own_backend / "s3-objects" / "kept-bucket").glob("*.pickle"))
+    assert len(files) == 2, "one file per object, the deleted one gone"
+    _restart(kill=True)
+    s3 = aws.client("s3")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="kept-bucket")["Contents"]]
+    assert keys == ["metrics/a.json", "metrics/c/d.json"]
+    assert s3.get_object(Bucket="kept-bucket", Key="metrics/a.json")["Body"].read() == b"a, rewritten"
+    assert s3.get_bucket_tagging(Bucket="kept-bucket")["TagSet"] == [{"Key": "workshop", "Value": "yes"}]

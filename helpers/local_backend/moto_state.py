@@ -4,8 +4,9 @@ moto keeps S3, IAM, STS, EventBridge, SQS, CloudWatch Logs and SageMaker's model
 memory. After a write request has been answered successfully, the snapshot of each service the
 request touched (``environ["workshop.touched"]``, else the service in the request's signature) is
 written atomically to ``<state dir>/moto-<service>.pickle``; a registry write touches none of them (the
-registry has its own journal), so its cost does not grow with moto's state. A request that answers an
-error writes nothing. Queues are kept too: their thread locks are pickled as new locks.
+registry has its own journal), so its cost does not grow with moto's state. S3 is kept object by
+object (``s3_state.py``), so an object write does not grow with the bucket either. A request that
+answers an error writes nothing. Queues are kept too: their thread locks are pickled as new locks.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from . import s3_state
+
 log = logging.getLogger("helpers.local_backend.moto_state")
 
 SERVICES = ("s3", "iam", "sts", "events", "sqs", "logs", "sagemaker")
 READ_PREFIXES = ("Describe", "List", "Get", "Search", "BatchDescribe", "BatchGet", "Head", "Query", "Scan", "Receive")
 FORMAT = 2
 WRITE_LOCK = threading.RLock()  # one write at a time, so a snapshot never sees half a change
+MOTO_LOCK = threading.RLock()  # moto's dicts are not thread-safe and the server is threaded
 
 # moto's SQS queues hold locks; a lock is saved as "a lock" and comes back as a fresh one.
 copyreg.pickle(_thread.LockType, lambda lock: (threading.Lock, ()))
@@ -70,17 +74,30 @@ def path_for(state_dir: Path, service: str) -> Path:
     return state_dir / f"moto-{service}.pickle"
 
 
-def save(state_dir: Path, services) -> None:
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def save(state_dir: Path, services, environ: dict[str, Any] | None = None) -> None:
     """Write the snapshots of ``services`` atomically (a crash mid-write keeps the previous one)."""
     wanted = set(SERVICES) if "*" in services else set(services) & set(SERVICES)
-    for service in sorted(wanted):
-        path = path_for(state_dir, service)
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(snapshot(service))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+    with MOTO_LOCK:
+        for service in sorted(wanted):
+            if service != "s3":
+                _write(path_for(state_dir, service), snapshot(service))
+                continue
+            with s3_state.WithoutObjects():
+                _write(path_for(state_dir, "s3"), snapshot("s3"))
+            target = s3_state.object_target(environ or {})
+            if target is not None and "*" not in services:
+                s3_state.save_object(state_dir, *target)
+            else:
+                s3_state.save_all_objects(state_dir)
 
 
 def load(state_dir: Path) -> int:
@@ -96,12 +113,14 @@ def load(state_dir: Path) -> int:
             aside = path.with_suffix(".unreadable")
             os.replace(path, aside)
             log.warning("could not restore %s (%s); moved it to %s and started that service empty", path, exc, aside)
+    s3_state.restore_objects(state_dir)
     return count
 
 
 def forget(state_dir: Path) -> None:
     for service in SERVICES:
         path_for(state_dir, service).unlink(missing_ok=True)
+    s3_state.forget(state_dir)
 
 
 def is_write(environ: dict[str, Any], body: bytes) -> bool:
@@ -161,7 +180,7 @@ def wrap(app, state_dir: Path, service_of):
             if touched is None:
                 touched = {service_of(environ)}
             if status and status[0][:1] == "2" and touched:
-                save(state_dir, touched)
+                save(state_dir, touched, environ)
         return [payload]
 
     return persisted

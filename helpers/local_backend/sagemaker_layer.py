@@ -20,17 +20,16 @@ import json
 import logging
 import os
 import re
-import threading
 import time
 from typing import Any
 
 from . import events, registry_ops, validation
+from .moto_state import MOTO_LOCK
 from .registry import ACCOUNT, STORE
 from .wire import ServiceError, error_response, json_response
 
 log = logging.getLogger("helpers.local_backend.sagemaker")
 _SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
-MOTO_LOCK = threading.RLock()  # moto's dicts are not thread-safe; the server is threaded
 
 
 def credential_scope(environ: dict[str, Any]) -> tuple[str, str, str]:

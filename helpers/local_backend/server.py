@@ -71,7 +71,7 @@ def build_app(state_dir: Path, plan, started_at: float, ephemeral: bool = False)
             faults.update_plan(plan, json.loads(environ["wsgi.input"].read(length) or b"{}"))
             return reply(start_response, faults.stats_json(plan, stats))
         if path == RESET_PATH:
-            with moto_state.WRITE_LOCK, STORE.lock, sagemaker_layer.MOTO_LOCK:
+            with moto_state.WRITE_LOCK, STORE.lock, moto_state.MOTO_LOCK:
                 chunks = moto_app(environ, start_response)
                 STORE.clear()
                 if journal is not None:
@@ -106,6 +106,12 @@ def restore(state_dir: Path) -> tuple[int, int]:
     from .journal import Journal
     from .registry import STORE
 
+    earlier = state_dir / "state.pickle"  # the single snapshot of kits before the registry journal
+    if earlier.exists():
+        os.replace(earlier, earlier.with_suffix(".pickle.earlier-kit"))
+        logging.getLogger("helpers.local_backend").warning(
+            "state from an earlier version of the kit was set aside as %s; this version starts empty: "
+            "run `make workshop` again to rebuild the registry", earlier.with_suffix(".pickle.earlier-kit"))
     records = Journal(state_dir / "registry.journal").load(STORE)
     return records, moto_state.load(state_dir)
 
