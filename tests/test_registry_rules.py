@@ -20,7 +20,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers import aws
+from helpers import aws, config
 
 pytestmark = pytest.mark.parity
 
@@ -78,6 +78,9 @@ def target(request):
     remote = request.config.getoption("--against-aws")
     if not remote:
         request.getfixturevalue("local_backend")
+    elif config.backend_mode() != "aws":
+        pytest.fail("--against-aws runs in a real account: set WORKSHOP_BACKEND=aws (and AWS_REGION), and confirm "
+                    "the account first by running notebook 00 with confirm_aws=True.")
     t = Target(aws.client("sagemaker"), remote)
     yield t
     t.cleanup()
