@@ -42,6 +42,8 @@ class Registry:
     packages: dict[str, dict[str, Any]] = field(default_factory=dict)
     versions: dict[str, dict[int, str]] = field(default_factory=dict)  # group key -> version -> ARN
     tokens: dict[str, str] = field(default_factory=dict)  # ClientToken -> package ARN
+    generation: int = 0  # counts committed writes; Search's cache of ordered results is keyed by it
+    search_cache: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
 
     def apply(self, record: list[Any]) -> None:
         kind, key, value = record
@@ -101,6 +103,7 @@ class Store:
         registry = self.region(region)
         for record in records:
             registry.apply(record)
+        registry.generation += 1
 
     def replay(self, region: str, records: list[list[Any]]) -> None:
         registry = self.region(region)
