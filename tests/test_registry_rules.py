@@ -209,6 +209,10 @@ def test_group_tags_add_list_delete(target):
     assert tags == {"team": "risk", "stage": "dev"}
     target.sm.delete_tags(ResourceArn=arn, TagKeys=["team"])
     assert target.sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "stage", "Value": "dev"}]
+    # TagList: at most 50, also counting the tags already there
+    target.sm.add_tags(ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(49)])
+    code, _ = error_of(target.sm.add_tags, ResourceArn=arn, Tags=[{"Key": "one-too-many", "Value": "v"}])
+    assert code == "ValidationException" and len(target.sm.list_tags(ResourceArn=arn)["Tags"]) == 50
 
 
 # --- versions ---------------------------------------------------------------------------------------------
@@ -364,6 +368,17 @@ def test_lifecycle_source_uri_and_model_card_are_kept_and_updated(target):
     assert desc["SourceUri"] == "s3://parity-bucket/source/train.py"
     assert desc["ModelCard"]["ModelCardStatus"] == "Draft"
     assert json.loads(desc["ModelCard"]["ModelCardContent"])["intended_uses"]["purpose_of_model"] == "demo"
+    # every other updatable member of UpdateModelPackageInput, in one request
+    new_spec = {**SPEC, "SupportedContentTypes": ["application/json"]}
+    target.sm.update_model_package(ModelPackageArn=arn, SourceUri="s3://parity-bucket/source/v2.py",
+                                   ModelCard={**card, "ModelCardStatus": "Approved"}, InferenceSpecification=new_spec,
+                                   ModelPackageRegistrationType="Registered")
+    desc = target.sm.describe_model_package(ModelPackageName=arn)
+    assert desc["SourceUri"] == "s3://parity-bucket/source/v2.py"
+    assert desc["ModelCard"]["ModelCardStatus"] == "Approved"
+    assert desc["InferenceSpecification"]["SupportedContentTypes"] == ["application/json"]
+    assert desc["ModelPackageRegistrationType"] == "Registered"
+    assert desc["ModelLifeCycle"]["Stage"] == "Production", "members not sent stay as they were"
 
 
 def test_metadata_only_describe_sanitizes_the_model_card(target):
