@@ -17,7 +17,7 @@ A request passes these layers, from the outside in:
 6. moto: S3, IAM, STS, EventBridge, SQS, CloudWatch Logs, and SageMaker models and endpoints.
    ``s3_policy.py`` makes moto read bucket policies with ``policy.py``, the kit's IAM evaluator.
 
-``conformance.py`` checks responses against botocore's output shapes (used by the tests).
+``disk.py`` writes files atomically. ``conformance.py`` checks responses against botocore's output shapes (used by the tests).
 Nothing here imports learner-facing modules; learner-facing modules never import moto.
 """
 

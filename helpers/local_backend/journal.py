@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .disk import atomic_write
 from .registry import Store
 
 log = logging.getLogger("helpers.local_backend.journal")
@@ -68,15 +69,10 @@ class Journal:
     def compact(self, store: Store) -> None:
         """Write the current state as a new journal and switch to it atomically."""
         self.close()
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(json.dumps({"format": FORMAT}).encode() + b"\n")
-            for region, records in store.dump().items():
-                if records:
-                    fh.write(json.dumps({"r": region, "w": records}, separators=(",", ":")).encode() + b"\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        lines = [json.dumps({"format": FORMAT}).encode()]
+        lines += [json.dumps({"r": region, "w": records}, separators=(",", ":")).encode()
+                  for region, records in store.dump().items() if records]
+        atomic_write(self.path, b"\n".join(lines) + b"\n")
 
     def close(self) -> None:
         if self._fh is not None:

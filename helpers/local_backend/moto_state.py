@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from . import s3_state
+from .disk import atomic_write
 
 log = logging.getLogger("helpers.local_backend.moto_state")
 
@@ -74,25 +75,16 @@ def path_for(state_dir: Path, service: str) -> Path:
     return state_dir / f"moto-{service}.pickle"
 
 
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def save(state_dir: Path, services, environ: dict[str, Any] | None = None) -> None:
     """Write the snapshots of ``services`` atomically (a crash mid-write keeps the previous one)."""
     wanted = set(SERVICES) if "*" in services else set(services) & set(SERVICES)
     with MOTO_LOCK:
         for service in sorted(wanted):
             if service != "s3":
-                _write(path_for(state_dir, service), snapshot(service))
+                atomic_write(path_for(state_dir, service), snapshot(service))
                 continue
             with s3_state.WithoutObjects():
-                _write(path_for(state_dir, "s3"), snapshot("s3"))
+                atomic_write(path_for(state_dir, "s3"), snapshot("s3"))
             target = s3_state.object_target(environ or {})
             if target is not None and "*" not in services:
                 s3_state.save_object(state_dir, *target)

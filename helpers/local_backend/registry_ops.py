@@ -157,10 +157,16 @@ def _created_between(doc: dict[str, Any], p: dict[str, Any]) -> bool:
     return (after is None or doc["CreationTime"] > float(after)) and (before is None or doc["CreationTime"] < float(before))
 
 
-def _list_page(items: list[dict[str, Any]], p: dict[str, Any], name_key: str) -> tuple[list[dict[str, Any]], str | None]:
+def _list_response(items: list[dict[str, Any]], p: dict[str, Any], name_key: str, list_key: str,
+                   summary: str) -> dict[str, Any]:
+    """One page of a List operation: sorted by ``SortBy`` (Name or CreationTime) and ``SortOrder``."""
     sort_key = (lambda d: d[name_key].lower()) if p.get("SortBy") == "Name" else (lambda d: d["CreationTime"])
     ordered = sorted(items, key=sort_key, reverse=p.get("SortOrder") == "Descending")
-    return search.page(ordered, p.get("NextToken"), int(p.get("MaxResults") or LIST_PAGE))
+    chosen, token = search.page(ordered, p.get("NextToken"), int(p.get("MaxResults") or LIST_PAGE))
+    out: dict[str, Any] = {list_key: [public(d, summary) for d in chosen]}
+    if token:
+        out["NextToken"] = token
+    return out
 
 
 def list_model_package_groups(call: Call) -> dict[str, Any]:
@@ -171,11 +177,7 @@ def list_model_package_groups(call: Call) -> dict[str, Any]:
         contains = (p.get("NameContains") or "").lower()
         items = [g for g in call.registry.groups.values()
                  if contains in g["ModelPackageGroupName"].lower() and _created_between(g, p)]
-    chosen, token = _list_page(items, p, "ModelPackageGroupName")
-    out: dict[str, Any] = {"ModelPackageGroupSummaryList": [public(g, "ModelPackageGroupSummary") for g in chosen]}
-    if token:
-        out["NextToken"] = token
-    return out
+    return _list_response(items, p, "ModelPackageGroupName", "ModelPackageGroupSummaryList", "ModelPackageGroupSummary")
 
 
 # --- group policies ----------------------------------------------------------------------------------------
@@ -330,11 +332,7 @@ def list_model_packages(call: Call) -> dict[str, Any]:
     contains = (p.get("NameContains") or "").lower()
     items = [d for d in items if contains in d["ModelPackageName"].lower() and _created_between(d, p)
              and (not p.get("ModelApprovalStatus") or d.get("ModelApprovalStatus") == p["ModelApprovalStatus"])]
-    chosen, token = _list_page(items, p, "ModelPackageName")
-    out: dict[str, Any] = {"ModelPackageSummaryList": [public(d, "ModelPackageSummary") for d in chosen]}
-    if token:
-        out["NextToken"] = token
-    return out
+    return _list_response(items, p, "ModelPackageName", "ModelPackageSummaryList", "ModelPackageSummary")
 
 
 def update_model_package(call: Call) -> dict[str, Any]:

@@ -10,11 +10,12 @@ operation, ``DeleteObjects``) rewrites every object file, which is correct and r
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import shutil
 from pathlib import Path
 from typing import Any, Iterator
+
+from .disk import atomic_write
 
 OBJECTS = "s3-objects"
 
@@ -40,22 +41,12 @@ def _object_path(state_dir: Path, bucket: str, key: str) -> Path:
     return state_dir / OBJECTS / bucket / (hashlib.sha256(key.encode()).hexdigest() + ".pickle")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def save_object(state_dir: Path, bucket: str, key: str) -> None:
     for backend in _backends():
         found = backend.buckets.get(bucket)
         if found is not None and key in found.keys:
             versions = dict.__getitem__(found.keys, key)
-            _atomic_write(_object_path(state_dir, bucket, key),
+            atomic_write(_object_path(state_dir, bucket, key),
                           pickle.dumps({"bucket": bucket, "key": key, "versions": versions}, pickle.HIGHEST_PROTOCOL))
             return
     _object_path(state_dir, bucket, key).unlink(missing_ok=True)
