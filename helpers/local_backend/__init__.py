@@ -11,9 +11,11 @@ A request passes these layers, from the outside in:
 3. ``moto_state.py`` after a successful write, saves the snapshot of each moto service it changed.
 4. ``sagemaker_layer.py`` SageMaker's front door: validates every request against botocore's model
    (``validation.py``), answers the Model Registry from the kit's own registry, passes the rest to moto.
-5. The kit's Model Registry: ``registry_ops.py`` (the operations and their rules), ``search.py``
-   (Search expressions, sorting, paging), ``registry.py`` (state and indexes), ``journal.py``
-   (append-only journal on disk), ``events.py`` (EventBridge events of registry changes).
+5. The kit's Model Registry: ``registry_ops.py`` (which operation is answered where),
+   ``group_ops.py`` and ``package_ops.py`` (the operations and their rules), ``search_ops.py`` and
+   ``search.py`` (Search), ``call.py`` (a request's context, name-or-ARN lookups), ``registry.py``
+   (state and indexes), ``journal.py`` (append-only journal on disk), ``events.py`` (EventBridge
+   events of registry changes).
 6. moto: S3, IAM, STS, EventBridge, SQS, CloudWatch Logs, and SageMaker models and endpoints.
    ``s3_policy.py`` makes moto read bucket policies with ``policy.py``, the kit's IAM evaluator.
 

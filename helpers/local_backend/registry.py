@@ -2,9 +2,10 @@
 
 Every record is kept in the API's own shape (the members of ``DescribeModelPackageGroup`` and
 ``DescribeModelPackage``, times as epoch seconds), plus a few private keys starting with ``_``
-(tags, resource policy, highest version ever given). Nothing here answers a request: ``registry_ops``
-decides what a request changes and hands the change to :meth:`Registry.commit` as a list of
-*records*, which are first appended to the journal (``journal.py``) and only then applied in memory.
+(tags, resource policy, highest version ever given). Nothing here answers a request: the operations
+(``group_ops.py``, ``package_ops.py``) decide what a request changes and hand the change to
+:meth:`Store.commit` as a list of *records*, which are first appended to the journal (``journal.py``)
+and only then applied in memory.
 A restart replays the same records, so memory and disk cannot disagree.
 
 Record forms (JSON lists): ``["group", key, doc | None]``, ``["package", arn, doc | None]``,

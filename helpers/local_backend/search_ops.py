@@ -1,0 +1,75 @@
+"""``Search`` over the registry: which records to look at, what each shows, the cached order of a query.
+
+The expression language itself (operators, property types, sorting, paging) is in ``search.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import search
+from .call import Call, public, tags_of
+
+SEARCHED = ("ModelPackage", "ModelPackageGroup")
+
+
+def _search_view(call: Call, resource: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """A record as Search shows it: the resource shape's members, and its tags (a version: its group's)."""
+    if resource == "ModelPackage":
+        view, tags = public(doc, "ModelPackage"), tags_of(call, doc)
+    else:
+        view, tags = public(doc, "ModelPackageGroup"), list(doc.get("_Tags", []))
+    if tags:
+        view["Tags"] = tags
+    return view
+
+
+def _candidates(call: Call, resource: str, expression: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The records a search must look at: one group's versions when the expression requires that group."""
+    if resource != "ModelPackage":
+        return list(call.registry.groups.values())
+    if expression and expression.get("Operator", "And") == "And":
+        for flt in expression.get("Filters") or []:
+            if flt["Name"] == "ModelPackageGroupName" and flt.get("Operator", "Equals") == "Equals" and "Value" in flt:
+                return call.registry.group_versions(flt["Value"])
+    return list(call.registry.packages.values())
+
+
+def search_registry(call: Call) -> dict[str, Any]:
+    """Search over ModelPackage or ModelPackageGroup.
+
+    The ordered matches of a query are kept until the registry next changes, so reading page after page
+    costs one evaluation, not one per page.
+    """
+    p = call.params
+    resource = p["Resource"]
+    query = search.Query(resource, p.get("SearchExpression"))
+    key = json.dumps([resource, p.get("SearchExpression"), p.get("SortBy"), p.get("SortOrder"),
+                      p.get("CrossAccountFilterOption"), p.get("VisibilityConditions")], sort_keys=True)
+    cached = call.registry.search_cache.get(key)
+    if cached is not None and cached[0] == call.registry.generation:
+        ordered_keys = cached[1]
+    else:
+        conditions = p.get("VisibilityConditions") or []
+        needs_tags = "Tags" in key
+        matched = []
+        if p.get("CrossAccountFilterOption") != "CrossAccount":  # nothing is shared with the local backend
+            for doc in _candidates(call, resource, p.get("SearchExpression")):
+                view = _search_view(call, resource, doc) if needs_tags else doc
+                if query.matches(view) and all(any(str(v) == c.get("Value") for v in search.values(view, c.get("Key", "")))
+                                               for c in conditions):
+                    matched.append(doc)
+        ordered = search.sort(resource, matched, p.get("SortBy"), p.get("SortOrder"))
+        id_key = "ModelPackageArn" if resource == "ModelPackage" else "ModelPackageGroupName"
+        ordered_keys = [d[id_key] if resource == "ModelPackage" else d[id_key].lower() for d in ordered]
+        if len(call.registry.search_cache) > 32:
+            call.registry.search_cache.clear()
+        call.registry.search_cache[key] = (call.registry.generation, ordered_keys)
+    chosen, token = search.page(ordered_keys, p.get("NextToken"), int(p.get("MaxResults") or 10))
+    table = call.registry.packages if resource == "ModelPackage" else call.registry.groups
+    out: dict[str, Any] = {"Results": [{resource: _search_view(call, resource, table[k])} for k in chosen],
+                           "TotalHits": {"Value": len(ordered_keys), "Relation": "EqualTo"}}
+    if token:
+        out["NextToken"] = token
+    return out
