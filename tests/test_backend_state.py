@@ -162,3 +162,20 @@ def test_s3_objects_are_kept_one_by_one_and_bucket_operations_too(own_backend):
     assert keys == ["metrics/a.json", "metrics/c/d.json"]
     assert s3.get_object(Bucket="kept-bucket", Key="metrics/a.json")["Body"].read() == b"a, rewritten"
     assert s3.get_bucket_tagging(Bucket="kept-bucket")["TagSet"] == [{"Key": "workshop", "Value": "yes"}]
+
+
+def test_a_long_poll_receives_an_event_sent_while_it_waits(own_backend):
+    # SQS ReceiveMessage with WaitTimeSeconds returns as soon as a message arrives; the registry's event
+    # delivery must not wait for the poll to end (a deployer long-polls its queue).
+    from concurrent.futures import ThreadPoolExecutor
+
+    sm = aws.client("sagemaker")
+    sm.create_model_package_group(ModelPackageGroupName="g")
+    url = _queue_with_rule("polled")
+    with ThreadPoolExecutor(1) as pool:
+        poll = pool.submit(lambda: aws.client("sqs").receive_message(
+            QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=10).get("Messages", []))
+        time.sleep(1)
+        arn = sm.create_model_package(ModelPackageGroupName="g", InferenceSpecification=SPEC)["ModelPackageArn"]
+        got = poll.result(timeout=30)
+    assert [json.loads(m["Body"])["resources"] for m in got] == [[arn]], "the waiting poll got the event"

@@ -116,18 +116,23 @@ def forget(state_dir: Path) -> None:
 
 
 def is_write(environ: dict[str, Any], body: bytes) -> bool:
-    """Whether a request may change state (reads are GET/HEAD and operations named Describe..., List..., ...)."""
+    """Whether a request may change state (reads are GET/HEAD and operations named Describe..., List..., ...).
+
+    SQS ``ReceiveMessage`` counts as a read: it only hides messages for their visibility timeout, and
+    after a restart they are visible again, as when that timeout ends. (Holding the write lock through a
+    long poll would stall every other write.)
+    """
     method = environ.get("REQUEST_METHOD", "GET")
     if method in ("GET", "HEAD", "OPTIONS"):
         return False
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     if target:
         operation = target.partition(".")[2]
-        return operation == "ReceiveMessage" or not operation.startswith(READ_PREFIXES)  # receiving hides messages
+        return not operation.startswith(READ_PREFIXES)
     if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         action = parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
         if action:
-            return action == "ReceiveMessage" or not action.startswith(READ_PREFIXES)
+            return not action.startswith(READ_PREFIXES)
     return True  # S3 PUT/POST/DELETE and anything unknown
 
 

@@ -183,15 +183,28 @@ def _checked(app):
     return checking
 
 
+def _is_receive(environ, target: str) -> bool:
+    """An SQS ReceiveMessage (JSON or query protocol), which may wait up to 20 s for a message."""
+    if target:
+        return target == "AmazonSQS.ReceiveMessage"
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        body = environ["wsgi.input"].getvalue() if hasattr(environ["wsgi.input"], "getvalue") else b""
+        return b"Action=ReceiveMessage" in body
+    return False
+
+
 def wrap(app):
     """Put the SageMaker front door in front of moto's WSGI ``app``."""
     checked = _checked(_front_door(app))
 
     def layered(environ, start_response):
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("SageMaker."):
-            with MOTO_LOCK:
-                return app(environ, start_response)
-        return checked(environ, start_response)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith("SageMaker."):
+            return checked(environ, start_response)
+        if _is_receive(environ, target):  # a long poll must not hold the lock that event delivery needs
+            return app(environ, start_response)
+        with MOTO_LOCK:
+            return app(environ, start_response)
 
     return layered
 
