@@ -12,20 +12,34 @@ from typing import Any
 from . import registry
 
 METRIC_COLUMNS = ("accuracy", "precision", "recall", "f1", "auc")
-INFO_COLUMNS = ("model_name", "created", "status", "approval", "approval_description")
+INFO_COLUMNS = ("model_name", "created", "status", "approval", "approval_description", "metrics_error")
 TRAINING_COLUMNS = ("dataset_version", "learning_rate", "max_depth", "n_estimators")
 ARTIFACT_COLUMNS = ("artifact_sha256", "image", "artifact")
 STATUS_COLOURS = {"Approved": "#c8e6c9", "Rejected": "#ffcdd2", "PendingManualApproval": "#fff9c4"}
 PROGRESS_THRESHOLD = 50  # show a progress bar from this many versions on
 
 
-def _read_metrics(s3, uri: str | None) -> dict:
+def _read_metrics(s3, uri: str | None) -> tuple[dict, str | None]:
+    """A version's statistics and, if they could not be read, why (None when read, or none attached).
+
+    "No metrics attached" is not an error: the cells stay empty and the gate says so. Anything else
+    (the file missing, access denied, throttling after the retries, not JSON) is reported, never blank.
+    """
     if not uri:
-        return {}
+        return {}, None
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
-        return registry.read_s3_json(s3, uri)
-    except Exception:  # noqa: BLE001 - a missing or broken metrics file shows as empty cells
-        return {}
+        return registry.read_s3_json(s3, uri), None
+    except ClientError as err:
+        code = err.response.get("Error", {}).get("Code", "error")
+        if code in ("NoSuchKey", "404", "NoSuchBucket"):
+            return {}, f"metrics file missing: {uri}"
+        return {}, f"metrics file unreadable ({code}): {uri}"
+    except ValueError:
+        return {}, f"metrics file is not valid JSON: {uri}"
+    except BotoCoreError as err:
+        return {}, f"metrics file unreadable ({type(err).__name__}): {uri}"
 
 
 def _collect(futures: list, progress: bool | None) -> list[dict]:
@@ -41,7 +55,7 @@ def _collect(futures: list, progress: bool | None) -> list[dict]:
 
 
 def search_with_metrics(sm, s3, group: str, max_workers: int = 32, progress: bool | None = None):
-    """Every version's description with its metrics, by version.
+    """Every version's description with its (metrics, error) pair, by version.
 
     The metrics files of a page of ``Search`` results are fetched while the next page is asked for,
     so the gets overlap the paging instead of waiting for the last page.
@@ -60,9 +74,10 @@ def search_with_metrics(sm, s3, group: str, max_workers: int = 32, progress: boo
 def versions_frame(session, group: str, max_workers: int = 32, progress: bool | None = None):
     """A pandas DataFrame indexed by version number, from the live registry.
 
-    Columns: model_name, created, status, approval, approval_description, each metric, dataset_version,
-    learning_rate, max_depth, n_estimators, artifact_sha256, image, artifact. Empty if the group
-    has no versions; WorkshopError if the group name is invalid.
+    Columns: model_name, created, status, approval, approval_description, metrics_error (why the
+    metrics could not be read, or None), each metric, dataset_version, learning_rate, max_depth,
+    n_estimators, artifact_sha256, image, artifact. Empty if the group has no versions; WorkshopError
+    if the group name is invalid.
     """
     import pandas as pd
 
@@ -71,9 +86,9 @@ def versions_frame(session, group: str, max_workers: int = 32, progress: bool | 
     registry.check_group_name(group)
     sm = session.client("sagemaker")
     s3 = session.client("s3", config=Config(max_pool_connections=max(max_workers, 10)))
-    descs, stats = search_with_metrics(sm, s3, group, max_workers, progress)
+    descs, results = search_with_metrics(sm, s3, group, max_workers, progress)
     rows: list[dict[str, Any]] = []
-    for desc, stat in zip(descs, stats):
+    for desc, (stat, error) in zip(descs, results):
         meta = desc.get("CustomerMetadataProperties", {})
         container = desc.get("InferenceSpecification", {}).get("Containers", [{}])[0]
         row: dict[str, Any] = {
@@ -83,6 +98,7 @@ def versions_frame(session, group: str, max_workers: int = 32, progress: bool | 
             "status": desc.get("ModelPackageStatus"),
             "approval": desc.get("ModelApprovalStatus"),
             "approval_description": desc.get("ApprovalDescription", ""),
+            "metrics_error": error,
         }
         for name in METRIC_COLUMNS:
             row[name] = registry.metric_value(stat, name)
@@ -114,6 +130,8 @@ def comparison_table(frame, versions: list[int] | None = None, differences_only:
     """The chosen versions as a table for review (without sha/image/artifact unless they differ)."""
     sub = frame.loc[versions] if versions else frame
     columns = [c for c in sub.columns if c not in ARTIFACT_COLUMNS and c not in ("created", "status")]
+    if "metrics_error" in columns and sub["metrics_error"].isna().all():
+        columns.remove("metrics_error")  # shown only when some version's metrics could not be read
     if differences_only:
         keep = set(differing_columns(sub))
         columns = [c for c in columns if c in keep]

@@ -77,7 +77,7 @@ def summary_rows(session) -> list[dict[str, Any]]:
         if not descs:
             rows.append({"group": name, "version": None, "description": "(no versions)", "accuracy": None,
                          "status": None, "approval": None})
-        for desc, stats in zip(descs, metrics):
+        for desc, (stats, _error) in zip(descs, metrics):
             rows.append(
                 {
                     "group": name,

@@ -312,6 +312,7 @@ def test_bucket_policy_deny_is_enforced_but_loopback_counts_as_tls(clean_backend
     with pytest.raises(ClientError) as err:
         s3.get_object(Bucket="hygiene-bucket", Key="secret/b.txt")
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert err.value.response["Error"]["Code"] == "AccessDenied", "S3's error body, not moto's empty 403"
 
     again = resources.secure_bucket(s3, "hygiene-bucket")  # keeps the learner's own statement, adds no second
     sids = [st["Sid"] for st in json.loads(s3.get_bucket_policy(Bucket="hygiene-bucket")["Policy"])["Statement"]]

@@ -4,7 +4,7 @@ moto 5.2 turns every bucket-policy statement whose condition it cannot evaluate 
 kit's ``DenyInsecureTransport`` statement would refuse every local request. Here the policy is read by
 :func:`.policy.decide` with ``aws:SecureTransport`` true: the local endpoint is plain HTTP, but on
 loopback only, so the traffic never leaves the machine (docs/local-backend.md). A Deny without a
-condition still refuses, as on AWS.
+condition still refuses, as on AWS, and the refusal carries S3's ``AccessDenied`` error (:func:`wrap`).
 """
 
 from __future__ import annotations
@@ -30,3 +30,32 @@ def install() -> None:
     from moto.s3.models import FakeBucket
 
     FakeBucket.get_permission = bucket_permission
+
+
+DENIED_BODY = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+               b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>")
+
+
+def wrap(app):
+    """moto answers a bucket policy's deny with an empty 403; S3 answers ``AccessDenied`` in its XML error
+    body (S3 API reference, "Error responses"), which is what clients show. Fill it in."""
+
+    def answered(environ, start_response):
+        if environ.get("HTTP_X_AMZ_TARGET") or environ.get("REQUEST_METHOD") == "HEAD":
+            return app(environ, start_response)
+        captured: list = []
+        chunks = app(environ, lambda status, headers, exc_info=None: captured.extend([status, headers]))
+        try:
+            payload = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        status, headers = captured
+        if status.startswith("403") and not payload:
+            payload = DENIED_BODY
+            headers = [(k, v) for k, v in headers if k.lower() not in ("content-length", "content-type")]
+            headers += [("Content-Type", "application/xml"), ("Content-Length", str(len(payload)))]
+        start_response(status, headers)
+        return [payload]
+
+    return answered

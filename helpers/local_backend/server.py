@@ -42,7 +42,7 @@ def build_app(state_dir: Path, plan, started_at: float, ephemeral: bool = False)
     from .journal import Journal
     from .registry import STORE
 
-    moto_app = DomainDispatcherApplication(create_backend_app)
+    moto_app = s3_policy.wrap(DomainDispatcherApplication(create_backend_app))
     s3_policy.install()
     journal = None if ephemeral else Journal(state_dir / "registry.journal")
     if journal is not None:
