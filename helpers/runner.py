@@ -45,7 +45,9 @@ def run_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | None
             kernel_name="python3",
             cwd=str(path.parent),
             progress_bar=False,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # hide the kernel's transport notice
+            # The kernel's own log is not the learner's business here (a failing cell raises below): at
+            # ERROR it still printed "KeyboardInterrupt caught in kernel" when papermill shut it down.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         raise WorkshopError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -204,7 +205,14 @@ class TestWorkshopSequence:
     def test_running_everything_again_adds_no_version(self, out):
         sm = aws.client("sagemaker")
         before = {g: [(v["ModelPackageVersion"], v["ModelApprovalStatus"]) for v in versions(sm, g)] for g in (GROUP, CLI_GROUP)}
-        runner.run_workshop(output_dir=out / "again")
+        # as `make workshop` runs it: the command's whole output has no ERROR and no warning when all is well
+        proc = subprocess.run([sys.executable, "-m", "helpers", "workshop"], capture_output=True, text=True,
+                              timeout=900, cwd=REPO)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        noisy = [line for line in (proc.stdout + proc.stderr).splitlines()
+                 if re.search(r"\bERROR\b|warning", line, re.IGNORECASE)]
+        assert noisy == [], noisy
+        assert "ran 8 notebooks" in proc.stdout
         after = {g: [(v["ModelPackageVersion"], v["ModelApprovalStatus"]) for v in versions(sm, g)] for g in (GROUP, CLI_GROUP)}
         assert after == before == {GROUP: [(1, "Approved"), (2, "Rejected")], CLI_GROUP: [(1, "Approved")]}
         FAULT_FREE["view"] = registry_view()
