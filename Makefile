@@ -15,7 +15,7 @@ export PYTHONDONTWRITEBYTECODE :=
 # JupyterLab refuses to run as root unless told (containers, some cloud desktops run as root).
 LAB_FLAGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: setup setup-test workshop test bench lab backend-start backend-stop backend-status registry clean distclean
+.PHONY: setup setup-test workshop test test-fast bench lab backend-start backend-stop backend-status registry clean distclean
 
 setup: $(STAMP)
 setup-test: $(TEST_STAMP)
@@ -43,6 +43,10 @@ workshop: setup
 
 test: setup-test
 	$(PY) -m pytest tests
+
+# The quick loop while developing (under a minute): everything but notebook runs, the browser and slow tests.
+test-fast: setup-test
+	$(PY) -m pytest tests -m "not notebooks and not browser and not slow"
 
 bench: setup-test
 	$(PY) -m benchmarks.run $(BENCH_ARGS)

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from helpers import aws, backend
 
+pytestmark = pytest.mark.slow  # each test restarts a backend of its own
 SPEC = {"Containers": [{"Image": "example/image:1", "ModelDataUrl": "s3://ml-pipeline-bucket/model/model.tar.gz"}]}
 
 

@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
 
 
 def test_quick_benchmark_runs_and_compares_the_same_rows(tmp_path):

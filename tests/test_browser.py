@@ -22,6 +22,8 @@ import pytest
 
 from helpers import aws, registry, runner, workshop
 
+pytestmark = pytest.mark.browser
+
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "build" / "test-output"
 GROUP = "ml-pipeline-model-group"

@@ -49,6 +49,7 @@ def naive_rows(group: str) -> list[tuple]:
     return rows
 
 
+@pytest.mark.slow
 def test_versions_frame_of_200_versions_uses_search_not_one_describe_each(clean_backend):
     make_group(200)
     before = backend.stats()["stats"]["by_operation"]

@@ -67,6 +67,7 @@ def _populate():
     sm.put_model_package_group_policy(ModelPackageGroupName="g", ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": []}))
 
 
+@pytest.mark.slow
 def test_state_survives_stop_start_and_kill_9(own_backend):
     backend.start(port=0)
     _populate()
@@ -97,6 +98,7 @@ def test_bad_fault_settings_are_explained(own_backend):
     assert not backend.status().running
 
 
+@pytest.mark.slow
 def test_faults_are_injected_and_ridden_out(own_backend):
     backend.start(port=0, faults="throttle=0.3,reset=0.1", latency_ms=1, seed=3)
     sm = aws.client("sagemaker")
