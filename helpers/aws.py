@@ -255,8 +255,3 @@ def cli_env(region: str | None = None) -> dict[str, str]:
         if region:
             env["AWS_DEFAULT_REGION"] = region
     return env
-
-
-def account_id(region: str | None = None) -> str:
-    """The account the session acts in (the local backend's is 123456789012)."""
-    return identity(session(region))["Account"]

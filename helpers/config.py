@@ -16,7 +16,6 @@ BACKENDS = ("local", "aws")
 
 # The names the workshop spec uses (local mode keeps them as they are).
 GROUP_NAME = "ml-pipeline-model-group"
-GROUP_DESCRIPTION = "Model group for ML pipeline workshop"
 BUCKET = "ml-pipeline-bucket"
 EXECUTION_ROLE_NAME = "SageMakerExecutionRole"
 

@@ -17,7 +17,6 @@ from .errors import WorkshopError
 
 ALGORITHM = "XGBoost"
 CREATED_BY = "Lambda Preprocessing Pipeline"
-IMAGE_VERSION = "1.7-1"
 CONTENT_TYPE = "text/csv"
 
 
@@ -56,13 +55,6 @@ def _spec(name: str) -> ModelSpec:
     if name not in MODELS:
         raise WorkshopError(f"{name!r} is not one of the workshop's models: use one of {', '.join(MODELS)}.")
     return MODELS[name]
-
-
-def image_uri(region: str, version: str = IMAGE_VERSION) -> str:
-    """The built-in XGBoost container's ECR URI for ``region``, from the SageMaker SDK (offline)."""
-    from sagemaker.core import image_uris
-
-    return image_uris.retrieve("xgboost", region=region, version=version)
 
 
 def _existing(s3, bucket: str, spec: ModelSpec) -> PreparedModel | None:

@@ -50,10 +50,6 @@ class FaultPlan:
             raise ValueError("latency must be 0 ms or more")
         return plan
 
-    @property
-    def active(self) -> bool:
-        return bool(self.throttle or self.reset or self.latency_ms)
-
 
 @dataclass
 class Stats:
