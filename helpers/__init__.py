@@ -17,7 +17,8 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "artifacts", "aws", "backend", "checks", "cli", "compare", "config", "datasets", "metrics",
-    "audit", "dashboard", "gate", "iam", "registry", "resources", "runner", "training", "workshop",
+    "audit", "dashboard", "gate", "iam", "overview", "registry", "resources", "runner", "target_report", "training",
+    "workshop",
 }
 
 
@@ -29,8 +30,8 @@ def session(region: str | None = None, backend_name: str | None = None, confirm_
 
 
 def target(region: str | None = None, bucket: str | None = None, role_name: str = "SageMakerExecutionRole"):
-    """Where the workshop would act (account, region, bucket, role); see :func:`helpers.aws.target`."""
-    from .aws import target as _target
+    """Where the workshop would act (account, region, bucket, role); see :func:`helpers.target_report.target`."""
+    from .target_report import target as _target
 
     return _target(region, bucket, role_name)
 

@@ -65,13 +65,13 @@ def _iam(args: argparse.Namespace) -> int:
 
 
 def _registry(args: argparse.Namespace) -> int:
-    from . import aws, registry
+    from . import aws, overview
 
-    rows = registry.summary_rows(aws.session())
+    rows = overview.summary_rows(aws.session())
     if args.json:
         print(json.dumps(rows, default=str, indent=2))
     else:
-        print(registry.format_table(rows))
+        print(overview.format_table(rows))
     return 0
 
 

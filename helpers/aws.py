@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
@@ -195,47 +194,6 @@ def workshop_bucket(sess, bucket: str | None = None) -> str:
     if getattr(sess, "workshop_endpoint", ""):
         return config.BUCKET
     return f"sagemaker-{sess.region_name}-{identity(sess)['Account']}"
-
-
-@dataclass
-class Target:
-    """Where the workshop will act: printed by notebook 00 before anything is created."""
-
-    backend: str
-    account: str
-    caller: str
-    region: str
-    bucket: str
-    role: str
-    role_source: str
-    confirmed: bool
-
-    def __str__(self) -> str:
-        lines = [
-            f"backend : {self.backend}" + ("" if self.backend == "local" else "  (a real AWS account: it costs money)"),
-            f"account : {self.account}",
-            f"caller  : {self.caller}",
-            f"region  : {self.region}",
-            f"bucket  : s3://{self.bucket}",
-            f"role    : {self.role}  ({self.role_source})",
-        ]
-        if self.backend == "aws":
-            lines.append("confirmed: " + ("yes" if self.confirmed else "no - nothing will be created until you run this notebook with confirm_aws=True"))
-        return "\n".join(lines)
-
-
-def target(region: str | None = None, bucket: str | None = None, role_name: str = config.EXECUTION_ROLE_NAME,
-           backend_name: str | None = None) -> Target:
-    """Account, caller, region, bucket and execution role the workshop would use; reads only, creates nothing."""
-    from . import resources
-
-    mode = config.backend_mode(backend_name)
-    sess = unconfirmed_session(region, backend_name)
-    ident = identity(sess)
-    role_arn, source = resources.find_execution_role(sess, role_name)
-    confirmed = mode == "local" or {"account": ident["Account"], "region": sess.region_name} in confirmed_targets()
-    return Target(mode, ident["Account"], ident["Arn"], sess.region_name, workshop_bucket(sess, bucket),
-                  role_arn or role_name, source, confirmed)
 
 
 def client(service: str, region: str | None = None, backend_name: str | None = None, **kwargs: Any):

@@ -188,3 +188,15 @@ def text_table(frame) -> str:
     if "approval_description" in table.columns:
         table["approval_description"] = table["approval_description"].fillna("").str.slice(0, 40)
     return table.to_string(float_format=lambda v: f"{v:.4f}") if len(table) else "(no versions)"
+
+
+def versions_table(session, group: str):
+    """The spec's versions table from the live registry: a pandas DataFrame, one row per version.
+
+    Columns: Version, Model name, Accuracy (from the model-quality JSON in S3), Status, Approval.
+    """
+    frame = versions_frame(session, group, progress=False)
+    table = frame[["model_name", "accuracy", "status", "approval"]].rename(
+        columns={"model_name": "Model name", "accuracy": "Accuracy", "status": "Status", "approval": "Approval"})
+    table.index.name = "Version"
+    return table

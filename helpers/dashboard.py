@@ -6,8 +6,6 @@ goes through :mod:`helpers.audit`, so it changes the registry and appends an aud
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import audit, compare
 from .errors import WorkshopError
 
