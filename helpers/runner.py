@@ -29,8 +29,9 @@ def notebooks(folder: Path | None = None) -> list[Path]:
     return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
 
 
-def run_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | None = None) -> NotebookRun:
-    """Execute one notebook; raise :class:`WorkshopError` naming the failing cell."""
+def run_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | None = None,
+                 cwd: Path | None = None) -> NotebookRun:
+    """Execute one notebook (in ``cwd``, else its own folder); raise :class:`WorkshopError` naming the failing cell."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -43,7 +44,7 @@ def run_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | None
             str(out),
             parameters=parameters or {},
             kernel_name="python3",
-            cwd=str(path.parent),
+            cwd=str(cwd or path.parent),
             progress_bar=False,
             # The kernel's own log is not the learner's business here (a failing cell raises below): at
             # ERROR it still printed "KeyboardInterrupt caught in kernel" when papermill shut it down.

@@ -311,6 +311,47 @@ def test_out_of_order_stops_with_one_sentence(clean_backend, tmp_path):
     assert aws.client("sagemaker").list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"] == []
 
 
+# The first python block of each "Solution" <details> (later blocks illustrate, e.g. a real endpoint's call).
+SOLUTION = re.compile(r"<details><summary>Solution</summary>((?:(?!</details>).)*?)```python\n(.*?)```", re.S)
+
+
+def test_every_exercise_solution_runs_after_its_notebook(clean_backend, tmp_path):
+    """Each notebook, in order, with its exercises' solutions appended as cells, against the tests' backend."""
+    import nbformat
+
+    outputs = {}
+    for path in runner.notebooks():
+        if path.stem.startswith("08_"):
+            continue
+        nb = nbformat.read(path, as_version=4)
+        solutions = [m.group(2) for c in nb.cells if c.cell_type == "markdown" for m in SOLUTION.finditer(c.source)]
+        nb.cells += [nbformat.v4.new_code_cell(code) for code in solutions]
+        nbformat.write(nb, tmp_path / path.name)
+        run = runner.run_notebook(tmp_path / path.name, tmp_path / "out", cwd=path.parent)
+        executed = nbformat.read(run.output, as_version=4)
+        outputs[path.stem] = [_cell_text(cell) for cell in executed.cells[len(executed.cells) - len(solutions):]]
+    assert {k: len(v) for k, v in outputs.items()} == {
+        "00_setup": 1, "01_create_model_package_group": 2, "02_register_v1_from_s3": 1,
+        "03_attach_metadata_and_metrics": 1, "04_compare_versions": 1, "05_approve_and_manage_lifecycle": 1,
+        "06_deploy_approved_version": 1, "07_automate_with_aws_cli": 1}
+    assert "ml-pipeline-bucket" in outputs["00_setup"][0]
+    assert "ml-pipeline-experiments" in outputs["01_create_model_package_group"][0]
+    assert "failed to satisfy constraint" in outputs["01_create_model_package_group"][1]
+    assert outputs["03_attach_metadata_and_metrics"][0].split() == ["Ada", "False"]
+    assert "false negatives" in outputs["04_compare_versions"][0]
+    assert "back to the reviewed baseline" in outputs["05_approve_and_manage_lifecycle"][0]
+    assert len(json.loads(outputs["06_deploy_approved_version"][0])) == 2, "two scores"
+    assert "[[2, " in outputs["07_automate_with_aws_cli"][0], "the rejected version 2 and its reason"
+
+
+def _cell_text(cell) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        parts.append(out.get("text", "") if out.get("output_type") == "stream" else
+                     str(out.get("data", {}).get("text/plain", "")))
+    return "".join(parts)
+
+
 def test_other_parameters_are_honoured(clean_backend, tmp_path):
     """A second team's names through papermill: nothing lands under the default names."""
     params = {"bucket": "team-b-artifacts", "group_name": "team-b-models", "cli_group_name": "team-b-models-cli"}
