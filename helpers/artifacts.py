@@ -14,7 +14,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-from .errors import WorkshopError
+from .errors import WorkshopError, error_code
 
 MODEL_FILE = "xgboost-model"
 _FIXED_MTIME = 0  # 1970-01-01: the same model always gives the same archive bytes
@@ -246,7 +246,7 @@ def upload_file(s3_client: Any, path: str | Path, uri: str, metadata: dict[str, 
         with path.open("rb") as body:
             s3_client.put_object(Bucket=bucket, Key=key, Body=body, Metadata=extra)
     except Exception as exc:  # noqa: BLE001 - botocore's ClientError, told apart by its code
-        if _error_code(exc) == "NoSuchBucket":
+        if error_code(exc) == "NoSuchBucket":
             raise WorkshopError(
                 f"The bucket {bucket} does not exist, so {path.name} cannot be uploaded to {uri}: "
                 "create the bucket first (s3.create_bucket) or use one of yours."
@@ -264,7 +264,7 @@ def read_object(s3_client: Any, uri: str) -> bytes:
     try:
         return s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
     except Exception as exc:  # noqa: BLE001 - botocore's ClientError, told apart by its code
-        code = _error_code(exc)
+        code = error_code(exc)
         if code in ("NoSuchKey", "404", "NotFound"):
             raise WorkshopError(
                 f"The artifact {uri} does not exist: upload it first (an earlier notebook writes it), "
@@ -276,10 +276,3 @@ def read_object(s3_client: Any, uri: str) -> bytes:
                 "and upload the artifact first."
             ) from None
         raise
-
-
-def _error_code(exc: Exception) -> str | None:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return response.get("Error", {}).get("Code")
-    return None

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from . import registry
+from .errors import error_code
 
 METRIC_COLUMNS = ("accuracy", "precision", "recall", "f1", "auc")
 INFO_COLUMNS = ("model_name", "created", "status", "approval", "approval_description", "metrics_error")
@@ -32,7 +33,7 @@ def _read_metrics(s3, uri: str | None) -> tuple[dict, str | None]:
     try:
         return registry.read_s3_json(s3, uri), None
     except ClientError as err:
-        code = err.response.get("Error", {}).get("Code", "error")
+        code = error_code(err) or "error"
         if code in ("NoSuchKey", "404", "NoSuchBucket"):
             return {}, f"metrics file missing: {uri}"
         return {}, f"metrics file unreadable ({code}): {uri}"

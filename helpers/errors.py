@@ -21,3 +21,9 @@ class NotReadyError(WorkshopError):
 
 class NotConfirmed(WorkshopError):
     """AWS mode has not been confirmed for this account and region (see notebook 00's ``confirm_aws``)."""
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ``ClientError`` (``""`` for anything else)."""
+    response = getattr(exc, "response", None)
+    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""

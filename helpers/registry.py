@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from .errors import WorkshopError
+from .errors import WorkshopError, error_code
 
 
 def list_groups(sm) -> list[dict[str, Any]]:
@@ -31,9 +31,9 @@ def list_versions(sm, group: str) -> list[dict[str, Any]]:
 
 def read_s3_json(s3, uri: str) -> Any:
     """The JSON document at ``s3://bucket/key``."""
-    if not uri.startswith("s3://"):
-        raise WorkshopError(f"{uri!r} is not an S3 URI: it must start with s3://bucket/.")
-    bucket, _, key = uri[5:].partition("/")
+    from .artifacts import parse_s3_uri
+
+    bucket, key = parse_s3_uri(uri)
     return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
@@ -139,7 +139,7 @@ def group_exists(sm, group: str) -> bool:
     try:
         sm.describe_model_package_group(ModelPackageGroupName=group)
     except ClientError as exc:
-        if exc.response["Error"]["Code"] in ("ValidationException", "ResourceNotFound"):
+        if error_code(exc) in ("ValidationException", "ResourceNotFound"):
             return False
         raise
     return True
@@ -197,7 +197,7 @@ def describe_version(sm, name: str) -> dict[str, Any]:
     try:
         return sm.describe_model_package(ModelPackageName=name)
     except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ValidationException":
+        if error_code(exc) == "ValidationException":
             raise WorkshopError(
                 f"The model version {name!r} does not exist: list the group's versions with "
                 "registry.list_versions(sm, group) and use one of their ARNs."

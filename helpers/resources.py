@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import WorkshopError
+from .errors import WorkshopError, error_code
 
 TAG = {"Key": "workshop", "Value": "model-registry"}
 TLS_SID = "DenyInsecureTransport"
@@ -29,7 +29,7 @@ def ensure_bucket(s3, bucket: str, region: str) -> bool:
         s3.head_bucket(Bucket=bucket)
         return False
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
+        code = error_code(exc)
         if code in ("403", "Forbidden"):
             raise WorkshopError(
                 f"The bucket {bucket!r} exists but belongs to another account (S3 names are global): "
@@ -43,7 +43,7 @@ def ensure_bucket(s3, bucket: str, region: str) -> bool:
     try:
         s3.create_bucket(**kwargs)
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
+        code = error_code(exc)
         if code == "BucketAlreadyOwnedByYou":
             return False
         if code == "InvalidBucketName":
@@ -85,7 +85,7 @@ def secure_bucket(s3, bucket: str, kms_key_id: str | None = None) -> dict[str, s
         rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
         current = rules[0]["ApplyServerSideEncryptionByDefault"]
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ServerSideEncryptionConfigurationNotFoundError":
+        if error_code(exc) != "ServerSideEncryptionConfigurationNotFoundError":
             raise
         current = {}
     if kms_key_id:
@@ -102,7 +102,7 @@ def secure_bucket(s3, bucket: str, kms_key_id: str | None = None) -> dict[str, s
     try:
         policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "NoSuchBucketPolicy":
+        if error_code(exc) != "NoSuchBucketPolicy":
             raise
         policy = {"Version": "2012-10-17", "Statement": []}
     others = [st for st in policy.get("Statement", []) if st.get("Sid") != TLS_SID]
@@ -165,7 +165,7 @@ def find_execution_role(sess, role_name: str) -> tuple[str | None, str]:
             if _trusts_sagemaker(role["AssumeRolePolicyDocument"]):
                 return role["Arn"], "discovered: the SageMaker execution role this notebook runs as"
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in ("AccessDenied", "AccessDeniedException"):
+            if error_code(exc) not in ("AccessDenied", "AccessDeniedException"):
                 raise
             if STUDIO_METADATA.exists():  # in Studio, the caller is the execution role even if it may not read itself
                 path = "/service-role/" if name.startswith("AmazonSageMaker-ExecutionRole") else "/"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import registry
-from .errors import WorkshopError
+from .errors import WorkshopError, error_code
 
 ALGORITHM = "XGBoost"
 CREATED_BY = "Lambda Preprocessing Pipeline"
@@ -64,7 +64,7 @@ def _existing(s3, bucket: str, spec: ModelSpec) -> PreparedModel | None:
         head = s3.head_object(Bucket=bucket, Key=spec.artifact_key)
         stats = json.loads(s3.get_object(Bucket=bucket, Key=spec.metrics_key)["Body"].read())
     except ClientError as exc:
-        if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+        if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
             return None
         raise
     meta = head.get("Metadata", {})
