@@ -35,6 +35,7 @@ MODELS = {
     "v2": ModelSpec("v2", "model/v2/model.tar.gz", "metrics/v2/model_quality.json",
                     "ml-pipeline-model-v2", "ML pipeline v2 model"),
 }
+REGISTERED_BY = {"v1": "02_register_v1_from_s3", "v2": "04_compare_versions"}  # the notebook that registers each
 
 
 @dataclass
@@ -132,6 +133,20 @@ def prepare_model(session, bucket: str, name: str = "v1", retrain: bool = False)
         metrics={k: v for k, v in document["binary_classification_metrics"].items() if "value" in v},
         trained_now=True,
     )
+
+
+def registered_version(session, bucket: str, group: str, name: str = "v1") -> tuple[PreparedModel, dict[str, Any]]:
+    """Model ``name`` and its version in ``group`` (found by the artifact's sha256), as later notebooks start.
+
+    Raises :class:`NotReadyError` with the notebook to run first if that model is not registered yet.
+    """
+    from .errors import NotReadyError
+
+    model = prepare_model(session, bucket, name)
+    package = registry.find_version_by_sha256(session.client("sagemaker"), group, model.sha256)
+    if package is None:
+        raise NotReadyError(f"Model {name} is not registered yet: run {REGISTERED_BY[name]} first, then this notebook.")
+    return model, package
 
 
 def training_metadata(model: PreparedModel, created_by: str = CREATED_BY) -> dict[str, str]:

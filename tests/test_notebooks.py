@@ -158,6 +158,12 @@ class TestWorkshopSequence:
         s3.head_object(Bucket=BUCKET, Key="metrics/v2/model_quality.json")
         text = outputs_text(out / "04_compare_versions.ipynb")
         assert "ml-pipeline-model-v1" in text and "ml-pipeline-model-v2" in text
+        import nbformat
+
+        executed = nbformat.read(out / "04_compare_versions.ipynb", as_version=4)
+        by_hand, helper = [_cell_text(c) for c in executed.cells
+                           if c.cell_type == "code" and ("paginate(" in c.source or "versions_table(" in c.source)]
+        assert by_hand == helper and "Accuracy" in by_hand, "the Search-by-hand table equals the helper's"
 
     def test_05_approves_then_rolls_back(self, out):
         run("05_approve_and_manage_lifecycle", out)
