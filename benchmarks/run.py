@@ -78,18 +78,18 @@ def floor_notebook(path: Path) -> None:
 
 
 def bench_workshop(tmp: Path) -> dict:
-    from helpers import backend, runner
+    from helpers import backend, notebook_runner
 
     own_backend(tmp / "workshop")
     try:
-        runs = runner.run_workshop(output_dir=tmp / "out")
+        runs = notebook_runner.run_workshop(output_dir=tmp / "out")
         floor_dir = tmp / "floor"
         floor_dir.mkdir()
         floor = []
         for i in range(len(runs)):
             path = floor_dir / f"{i:02d}_floor.ipynb"
             floor_notebook(path)
-            floor.append(runner.run_notebook(path, tmp / "floor-out").seconds)
+            floor.append(notebook_runner.run_notebook(path, tmp / "floor-out").seconds)
     finally:
         backend.stop()
     total, floor_total = sum(r.seconds for r in runs), sum(floor)
@@ -119,10 +119,10 @@ def register(sm, group: str, i: int) -> None:
 
 def make_versions(n: int) -> None:
     """``n`` versions in group ``bench``, each with a model-quality JSON in S3 (no latency yet)."""
-    from helpers import aws, resources
+    from helpers import aws, bucket_and_role
 
     sm, s3 = aws.client("sagemaker"), aws.client("s3")
-    resources.ensure_bucket(s3, "bench-bucket", "us-east-1")
+    bucket_and_role.ensure_bucket(s3, "bench-bucket", "us-east-1")
     sm.create_model_package_group(ModelPackageGroupName="bench")
     for i in range(1, n + 1):
         put_metrics(s3, i)
@@ -220,12 +220,12 @@ def bench_registration(tmp: Path, sizes: list[int]) -> dict:
 
 def bench_s3_writes(tmp: Path, sizes: list[int]) -> dict:
     """S3 PutObject of small JSON files (as make_versions' metrics files) into one bucket, per block of 100."""
-    from helpers import aws, backend, config, resources
+    from helpers import aws, backend, config, bucket_and_role
 
     own_backend(tmp / "s3-writes")
     try:
         s3 = aws.client("s3")
-        resources.ensure_bucket(s3, "bench-bucket", "us-east-1")
+        bucket_and_role.ensure_bucket(s3, "bench-bucket", "us-east-1")
         result = {"objects": max(sizes), **timed_blocks(lambda i: put_metrics(s3, i), sizes)}
         result["snapshot_bytes"] = (config.state_dir() / "moto-s3.pickle").stat().st_size
     finally:

@@ -16,9 +16,9 @@ __all__ = ["BackendNotRunning", "NotConfirmed", "NotReadyError", "WorkshopError"
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "artifacts", "aws", "backend", "checks", "cli", "compare", "config", "datasets", "metrics",
-    "audit", "dashboard", "gate", "iam", "overview", "registry", "resources", "runner", "target_report", "training",
-    "workshop",
+    "artifacts", "audit", "aws", "aws_cli", "backend", "bucket_and_role", "compare", "config", "dashboard",
+    "datasets", "environment", "gate", "iam", "metrics", "notebook_runner", "overview", "registry",
+    "target_report", "training", "workshop_models",
 }
 
 

@@ -40,10 +40,10 @@ def _backend(args: argparse.Namespace) -> int:
 
 
 def _workshop(args: argparse.Namespace) -> int:
-    from . import runner
+    from . import notebook_runner
 
     params = dict(kv.split("=", 1) for kv in args.param)
-    runs = runner.run_workshop(parameters=params, only=args.only or None, confirm_aws=args.confirm_aws)
+    runs = notebook_runner.run_workshop(parameters=params, only=args.only or None, confirm_aws=args.confirm_aws)
     print(f"\nran {len(runs)} notebooks in {sum(r.seconds for r in runs):.1f} s")
     return 0
 

@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 import helpers
-from helpers import aws, backend, runner
+from helpers import aws, backend, notebook_runner
 from helpers.errors import NotConfirmed, WorkshopError
 
 from conftest import oplog_path
@@ -64,7 +64,7 @@ def test_nothing_is_created_until_the_account_is_confirmed(aws_mode, tmp_path):
     assert not target.confirmed and "not there yet" in target.role_source
 
     with pytest.raises(WorkshopError, match="NotConfirmed"):
-        runner.run_notebook(runner.notebooks()[0], tmp_path / "out")
+        notebook_runner.run_notebook(notebook_runner.notebooks()[0], tmp_path / "out")
     printed = (tmp_path / "out" / "00_setup.ipynb").read_text()
     assert f"s3://{BUCKET}" in printed and "confirmed: no" in printed
     assert local("s3").list_buckets()["Buckets"] == []
@@ -114,7 +114,7 @@ def test_the_whole_workshop_in_studio_mode(aws_mode, tmp_path):
     aws_mode.setenv("WORKSHOP_OPLOG", str(oplog_path("aws-studio")))
     oplog_path("aws-studio").unlink(missing_ok=True)
 
-    runs = runner.run_workshop(output_dir=tmp_path / "nb", confirm_aws=True)
+    runs = notebook_runner.run_workshop(output_dir=tmp_path / "nb", confirm_aws=True)
     assert [r.name[:2] for r in runs] == ["00", "01", "02", "03", "04", "05", "06", "07"]
     setup = (tmp_path / "nb" / "00_setup.ipynb").read_text()
     assert "discovered: the SageMaker execution role this notebook runs as" in setup
@@ -145,10 +145,10 @@ def test_the_whole_workshop_in_studio_mode(aws_mode, tmp_path):
     # A later approval, then 06 again: the endpoint moves to the newly approved version.
     sm.update_model_package(ModelPackageArn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/{GROUP}/2",
                             ModelApprovalStatus="Approved", ApprovalDescription="second review")
-    runner.run_workshop(output_dir=tmp_path / "nb", only=["06_deploy_approved_version"])
+    notebook_runner.run_workshop(output_dir=tmp_path / "nb", only=["06_deploy_approved_version"])
     assert sm.describe_endpoint(EndpointName="ml-pipeline-endpoint")["EndpointConfigName"] == "ml-pipeline-model-v2-config"
 
-    runner.run_workshop(output_dir=tmp_path / "nb", only=["08_cleanup"])
+    notebook_runner.run_workshop(output_dir=tmp_path / "nb", only=["08_cleanup"])
     cleanup = (tmp_path / "nb" / "08_cleanup.ipynb").read_text()
     assert "kept bucket" in cleanup and f"kept role {role_arn}" in cleanup
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])] == ["other-project/keep.txt"]

@@ -146,10 +146,10 @@ def test_a_torn_last_journal_line_is_dropped_and_the_rest_kept(own_backend):
 
 
 def test_s3_objects_are_kept_one_by_one_and_bucket_operations_too(own_backend):
-    from helpers import resources
+    from helpers import bucket_and_role
 
     s3 = aws.client("s3")
-    resources.ensure_bucket(s3, "kept-bucket", "us-east-1")
+    bucket_and_role.ensure_bucket(s3, "kept-bucket", "us-east-1")
     for name in ("a", "b", "c/d"):
         s3.put_object(Bucket="kept-bucket", Key=f"metrics/{name}.json", Body=name.encode())
     s3.put_object(Bucket="kept-bucket", Key="metrics/a.json", Body=b"a, rewritten")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import aws, registry, runner, workshop
+from helpers import aws, registry, notebook_runner, workshop_models
 
 pytestmark = pytest.mark.browser
 
@@ -96,14 +96,14 @@ def test_dashboard_approve_in_a_real_browser(jupyterlab, tmp_path):
     # Two registered versions (notebooks 00-04), plus a third one waiting for approval.
     for name in ("00_setup", "01_create_model_package_group", "02_register_v1_from_s3",
                  "03_attach_metadata_and_metrics", "04_compare_versions"):
-        runner.run_notebook(REPO / "notebooks" / f"{name}.ipynb", tmp_path / "prep")
+        notebook_runner.run_notebook(REPO / "notebooks" / f"{name}.ipynb", tmp_path / "prep")
     session = aws.session()
     sm, s3 = session.client("sagemaker"), session.client("s3")
-    v2 = workshop.prepare_model(session, "ml-pipeline-bucket", "v2")
+    v2 = workshop_models.prepare_model(session, "ml-pipeline-bucket", "v2")
     sm.create_model_package(
         ModelPackageGroupName=GROUP, ModelPackageDescription="ML pipeline v3 candidate",
-        InferenceSpecification=workshop.inference_specification("example/image:1", v2.artifact_uri),
-        ModelApprovalStatus="PendingManualApproval", ModelMetrics=workshop.model_metrics(v2.metrics_uri),
+        InferenceSpecification=workshop_models.inference_specification("example/image:1", v2.artifact_uri),
+        ModelApprovalStatus="PendingManualApproval", ModelMetrics=workshop_models.model_metrics(v2.metrics_uri),
         CustomerMetadataProperties={"model_name": "ml-pipeline-model-v3", registry.SHA256_KEY: v2.sha256},
     )
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import netlog_path, oplog_path, read_jsonl
-from helpers import artifacts, aws, backend, iam, runner
+from helpers import artifacts, aws, backend, iam, notebook_runner
 from helpers.errors import WorkshopError
 from iam_model import Account, needs
 from test_aws_mode import REGION as STUDIO_REGION
@@ -30,7 +30,7 @@ IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 
 
 def run(name: str, out: Path, **parameters) -> None:
-    runner.run_notebook(REPO / "notebooks" / f"{name}.ipynb", out, parameters)
+    notebook_runner.run_notebook(REPO / "notebooks" / f"{name}.ipynb", out, parameters)
 
 
 def versions(sm, group: str) -> list[dict]:
@@ -286,14 +286,14 @@ def test_workshop_under_faults_ends_with_the_same_registry(local_backend, tmp_pa
         monkeypatch.setenv("WORKSHOP_STATE_DIR", str(tmp_path / "reference-backend"))
         backend.start(port=0)
         try:
-            runner.run_workshop(output_dir=tmp_path / "reference")
+            notebook_runner.run_workshop(output_dir=tmp_path / "reference")
             FAULT_FREE["view"] = registry_view()
         finally:
             backend.stop()
     monkeypatch.setenv("WORKSHOP_STATE_DIR", str(tmp_path / "faulty-backend"))
     backend.start(port=0, faults="throttle=0.2,reset=0.05", seed=2026)
     try:
-        runner.run_workshop(output_dir=tmp_path / "out")
+        notebook_runner.run_workshop(output_dir=tmp_path / "out")
         stats = backend.stats()["stats"]
         (tmp_path / "fault-run.json").write_text(json.dumps(stats, indent=2))
         assert stats["throttled"] > 0 and stats["reset"] > 0, stats
@@ -326,14 +326,14 @@ def test_every_exercise_solution_runs_after_its_notebook(clean_backend, tmp_path
     import nbformat
 
     outputs = {}
-    for path in runner.notebooks():
+    for path in notebook_runner.notebooks():
         if path.stem.startswith("08_"):
             continue
         nb = nbformat.read(path, as_version=4)
         solutions = [m.group(2) for c in nb.cells if c.cell_type == "markdown" for m in SOLUTION.finditer(c.source)]
         nb.cells += [nbformat.v4.new_code_cell(code) for code in solutions]
         nbformat.write(nb, tmp_path / path.name)
-        run = runner.run_notebook(tmp_path / path.name, tmp_path / "out", cwd=path.parent)
+        run = notebook_runner.run_notebook(tmp_path / path.name, tmp_path / "out", cwd=path.parent)
         executed = nbformat.read(run.output, as_version=4)
         outputs[path.stem] = [_cell_text(cell) for cell in executed.cells[len(executed.cells) - len(solutions):]]
     assert {k: len(v) for k, v in outputs.items()} == {
@@ -361,7 +361,7 @@ def _cell_text(cell) -> str:
 def test_other_parameters_are_honoured(clean_backend, tmp_path):
     """A second team's names through papermill: nothing lands under the default names."""
     params = {"bucket": "team-b-artifacts", "group_name": "team-b-models", "cli_group_name": "team-b-models-cli"}
-    runner.run_workshop(output_dir=tmp_path, parameters=params)
+    notebook_runner.run_workshop(output_dir=tmp_path, parameters=params)
     sm, s3 = aws.client("sagemaker"), aws.client("s3")
     names = sorted(g["ModelPackageGroupName"] for g in sm.list_model_package_groups()["ModelPackageGroupSummaryList"])
     assert names == ["team-b-models", "team-b-models-cli"]

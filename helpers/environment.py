@@ -42,7 +42,7 @@ def _aws_cli_check(purpose: str) -> Check:
     """Run ``aws --version``: the command line is a program of its own, so run it, do not import it."""
     import subprocess
 
-    from .cli import aws_executable
+    from .aws_cli import aws_executable
     from .errors import WorkshopError
 
     try:
