@@ -1,7 +1,20 @@
 """Helpers for the SageMaker Model Registry workshop: backend, clients, and the plumbing around them.
 
 ``import helpers`` is cheap: the modules that pull in boto3, pandas, xgboost or the SageMaker SDK
-load on first use.
+load on first use. The map (no module imports another in a cycle; ``tests/test_layout.py``):
+
+Setting up:    config (names, state dir, backend choice), aws (sessions and clients), backend (start,
+               stop, status of the local endpoint in local_backend/), environment (notebook 00's checks),
+               target_report (where the workshop would act), bucket_and_role (bucket, execution role),
+               iam (the shipped policies, rendered and checked).
+The model:     datasets (the data-set versions), training, metrics (hold-out scores, the model-quality
+               JSON), artifacts (model.tar.gz in S3), workshop_models (prepare, register the two models).
+The registry:  registry (groups, versions, approvals as calls), compare (versions table and charts),
+               gate (approval rules), audit (approval history, rollback), dashboard (ipywidgets),
+               overview (the whole registry as one table).
+Running:       notebook_runner (papermill), aws_cli (the aws program from a notebook), errors.
+
+``local_backend/`` is the local AWS endpoint, a process of its own; only ``backend`` talks to it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reading and writing the Model Registry: groups, versions and the summary table.
+"""Reading and writing the Model Registry: groups, versions, approvals and the input checks before a write.
 
 The notebooks make the calls they teach as plain boto3; these functions are the same calls
 packaged for pipelines and for ``make workshop``'s closing table.
