@@ -238,6 +238,20 @@ def verify_metrics(s3, uri: str) -> dict[str, Any]:
     return document
 
 
+def inference_specification(image: str, model_data_url: str) -> dict[str, Any]:
+    """One container (image + artifact), CSV in and out: what the endpoint will run."""
+    return {
+        "Containers": [{"Image": image, "ModelDataUrl": model_data_url}],
+        "SupportedContentTypes": ["text/csv"],
+        "SupportedResponseMIMETypes": ["text/csv"],
+    }
+
+
+def model_metrics(metrics_uri: str) -> dict[str, Any]:
+    """``ModelMetrics`` pointing at the model-quality statistics JSON in S3."""
+    return {"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": metrics_uri}}}
+
+
 def register_version(
     sm,
     s3,
@@ -275,13 +289,9 @@ def register_version(
     request: dict[str, Any] = dict(
         ModelPackageGroupName=group,
         ModelPackageDescription=description,
-        InferenceSpecification={
-            "Containers": [{"Image": image, "ModelDataUrl": artifact_uri}],
-            "SupportedContentTypes": ["text/csv"],
-            "SupportedResponseMIMETypes": ["text/csv"],
-        },
+        InferenceSpecification=inference_specification(image, artifact_uri),
         ModelApprovalStatus=approval,
-        ModelMetrics={"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": metrics_uri}}},
+        ModelMetrics=model_metrics(metrics_uri),
         Domain="MACHINE_LEARNING",
         Task="CLASSIFICATION",
         CustomerMetadataProperties=meta,

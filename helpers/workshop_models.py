@@ -17,7 +17,6 @@ from .errors import WorkshopError, error_code
 
 ALGORITHM = "XGBoost"
 CREATED_BY = "Lambda Preprocessing Pipeline"
-CONTENT_TYPE = "text/csv"
 
 
 @dataclass(frozen=True)
@@ -166,20 +165,6 @@ def training_metadata(model: PreparedModel, created_by: str = CREATED_BY) -> dic
             "accuracy": f"{model.metrics['accuracy']['value']:.4f}",
         }
     )
-
-
-def inference_specification(image: str, model_data_url: str) -> dict[str, Any]:
-    """One container (image + artifact), CSV in and out: what the endpoint will run."""
-    return {
-        "Containers": [{"Image": image, "ModelDataUrl": model_data_url}],
-        "SupportedContentTypes": [CONTENT_TYPE],
-        "SupportedResponseMIMETypes": [CONTENT_TYPE],
-    }
-
-
-def model_metrics(metrics_uri: str) -> dict[str, Any]:
-    """``ModelMetrics`` pointing at the model-quality statistics JSON in S3."""
-    return {"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": metrics_uri}}}
 
 
 def register_model(

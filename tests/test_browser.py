@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import aws, registry, notebook_runner, workshop_models
+from helpers import aws, notebook_runner, registry, workshop_models
 
 pytestmark = pytest.mark.browser
 
@@ -102,8 +102,8 @@ def test_dashboard_approve_in_a_real_browser(jupyterlab, tmp_path):
     v2 = workshop_models.prepare_model(session, "ml-pipeline-bucket", "v2")
     sm.create_model_package(
         ModelPackageGroupName=GROUP, ModelPackageDescription="ML pipeline v3 candidate",
-        InferenceSpecification=workshop_models.inference_specification("example/image:1", v2.artifact_uri),
-        ModelApprovalStatus="PendingManualApproval", ModelMetrics=workshop_models.model_metrics(v2.metrics_uri),
+        InferenceSpecification=registry.inference_specification("example/image:1", v2.artifact_uri),
+        ModelApprovalStatus="PendingManualApproval", ModelMetrics=registry.model_metrics(v2.metrics_uri),
         CustomerMetadataProperties={"model_name": "ml-pipeline-model-v3", registry.SHA256_KEY: v2.sha256},
     )
 
