@@ -176,7 +176,7 @@ def session(region: str | None = None, backend_name: str | None = None, confirm_
             )
         return sess
     endpoint = _check_loopback(backend.endpoint())
-    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
+    for var in backend.REAL_CREDENTIAL_VARS:
         os.environ.pop(var, None)
     os.environ.update(backend.terminal_env(region))
     sess = _session_classes()["local"](region_name=config.region(region), **LOCAL_CREDENTIALS)
@@ -205,7 +205,7 @@ def cli_env(region: str | None = None) -> dict[str, str]:
     """``os.environ`` plus what the ``aws`` CLI needs to reach the chosen backend (for subprocesses)."""
     env = dict(os.environ)
     if config.backend_mode() == "local":
-        for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        for var in backend.REAL_CREDENTIAL_VARS:
             env.pop(var, None)
         env.update(backend.terminal_env(region))
     else:  # the standard chain, as for boto3; the same retry settings

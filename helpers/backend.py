@@ -24,6 +24,8 @@ from .errors import BackendNotRunning, WorkshopError
 
 DEFAULT_PORT = 5757
 START_TIMEOUT_S = 60.0
+# Variables that would make a client use real credentials: dropped wherever the local backend is used.
+REAL_CREDENTIAL_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN")
 START_HINT = "start it with `python -m helpers backend start` (or `make workshop` / `make lab`)"
 
 
@@ -149,8 +151,8 @@ def start(
     env = dict(os.environ)
     # The server process itself never needs real credentials; make sure it cannot find any.
     env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
-    env.pop("AWS_SESSION_TOKEN", None)
-    env.pop("AWS_PROFILE", None)
+    for var in REAL_CREDENTIAL_VARS:
+        env.pop(var, None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "helpers.local_backend", "--state-dir", str(sdir), "--port", str(port),
          "--faults", faults, "--latency-ms", str(latency_ms)]
