@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import s3_state
+from . import s3_state, wire
 from .disk import atomic_write
 
 log = logging.getLogger("helpers.local_backend.moto_state")
@@ -160,24 +160,15 @@ def wrap(app, state_dir: Path, service_of):
         body = read_body(environ)
         if not is_write(environ, body):
             return app(environ, start_response)
-        status: list[str] = []
-
-        def capture(code, headers, exc_info=None):
-            status.append(code)
-            return start_response(code, headers, exc_info)
-
         with WRITE_LOCK:
-            chunks = app(environ, capture)
-            try:
-                payload = b"".join(chunks)
-            finally:
-                if hasattr(chunks, "close"):
-                    chunks.close()
+            status, headers, payload = wire.call(app, environ)
             touched = environ.get("workshop.touched")
-            if touched is None:
-                touched = {service_of(environ)}
-            if status and status[0][:1] == "2" and touched:
+            if touched is None:  # the request's own service; one the kit does not know: save them all
+                service = service_of(environ)
+                touched = {service if service in SERVICES else "*"}
+            if status.startswith("2") and touched:
                 save(state_dir, touched, environ)
+        start_response(status, headers)
         return [payload]
 
     return persisted

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from . import policy
+from . import policy, wire
 
 
 def bucket_permission(bucket, action: str, resource: str):
@@ -43,18 +43,10 @@ def wrap(app):
     def answered(environ, start_response):
         if environ.get("HTTP_X_AMZ_TARGET") or environ.get("REQUEST_METHOD") == "HEAD":
             return app(environ, start_response)
-        captured: list = []
-        chunks = app(environ, lambda status, headers, exc_info=None: captured.extend([status, headers]))
-        try:
-            payload = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-        status, headers = captured
+        status, headers, payload = wire.call(app, environ)
         if status.startswith("403") and not payload:
             payload = DENIED_BODY
-            headers = [(k, v) for k, v in headers if k.lower() not in ("content-length", "content-type")]
-            headers += [("Content-Type", "application/xml"), ("Content-Length", str(len(payload)))]
+            headers = wire.with_body(headers, payload, "application/xml")
         start_response(status, headers)
         return [payload]
 

@@ -26,6 +26,7 @@ from typing import Any
 from . import events, registry_ops, validation
 from .moto_state import MOTO_LOCK
 from .registry import ACCOUNT, STORE
+from . import wire
 from .wire import ServiceError, error_response, json_response
 
 log = logging.getLogger("helpers.local_backend.sagemaker")
@@ -135,19 +136,12 @@ def _call_moto(app, environ, start_response, operation: str, params: dict[str, A
     body = json.dumps(params).encode()
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
-    captured: list[Any] = []
     with MOTO_LOCK:
-        chunks = app(environ, lambda status, headers, exc_info=None: captured.extend([status, headers]))
-        try:
-            payload = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-    status, headers = captured
+        status, headers, payload = wire.call(app, environ)
     output = validation.service_model().operation_model(operation).output_shape
     if status.startswith("2") and output is not None and payload:
         payload = json.dumps(_prune(output, json.loads(payload))).encode()
-        headers = [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Content-Length", str(len(payload)))]
+        headers = wire.with_body(headers, payload)
     start_response(status, headers)
     return [payload]
 
@@ -161,23 +155,16 @@ def _checked(app):
     from . import conformance
 
     def checking(environ, start_response):
-        captured: list[str] = []
-
-        def capture(status, headers, exc_info=None):
-            captured.append(status)
-            return start_response(status, headers, exc_info)
-
-        chunks = app(environ, capture)
-        payload = b"".join(chunks)
+        status, headers, payload = wire.call(app, environ)
         operation = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")[2]
         try:
             body = json.loads(payload or b"{}")
-            ok = bool(captured) and captured[0].startswith("2")
-            problems = conformance.check(operation, body) if ok else conformance.error_check(body)
+            problems = conformance.check(operation, body) if status.startswith("2") else conformance.error_check(body)
         except ValueError:
             problems = [f"{operation}: the response is not JSON"]
         with open(path, "a") as fh:
-            fh.write(json.dumps({"operation": operation, "status": captured[:1], "problems": problems}) + "\n")
+            fh.write(json.dumps({"operation": operation, "status": [status], "problems": problems}) + "\n")
+        start_response(status, headers)
         return [payload]
 
     return checking

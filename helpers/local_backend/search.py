@@ -110,7 +110,7 @@ class Query:
         if expression is not None:
             self._check(self.expression)
 
-    def _check_filter(self, flt: dict[str, Any], prefix: str = "") -> None:
+    def _check_filter(self, flt: dict[str, Any]) -> None:
         self._elements += 1
         name = flt["Name"]
         kind = property_type(self.resource, name)

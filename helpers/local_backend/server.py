@@ -50,7 +50,7 @@ def build_app(state_dir: Path, plan, started_at: float, ephemeral: bool = False)
     stats = faults.Stats()
     layered = sagemaker_layer.wrap(moto_app)
 
-    persisted = layered if ephemeral else moto_state.wrap(layered, state_dir, _touched_or_all(service_of))
+    persisted = layered if ephemeral else moto_state.wrap(layered, state_dir, service_of)
     inner = faults.wrap(persisted, plan, stats)
 
     def reply(start_response, body: bytes):
@@ -81,17 +81,6 @@ def build_app(state_dir: Path, plan, started_at: float, ephemeral: bool = False)
         return inner(environ, start_response)
 
     return app
-
-
-def _touched_or_all(service_of_request):
-    """The services to save for a write: those it touched, else its own, else (unknown) all of them."""
-    from . import moto_state
-
-    def pick(environ):
-        service = service_of_request(environ)
-        return service if service in moto_state.SERVICES else "*"
-
-    return pick
 
 
 def _write_state(path: Path, data: dict) -> None:

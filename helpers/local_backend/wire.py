@@ -30,3 +30,22 @@ def json_response(start_response, status: int, body: dict[str, Any], error_type:
 
 def error_response(start_response, code: str, message: str, status: int = 400):
     return json_response(start_response, status, {"__type": code, "message": message}, code)
+
+
+def call(app, environ) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Run the WSGI ``app`` on ``environ`` and collect its answer: (status, headers, body)."""
+    captured: list = []
+    chunks = app(environ, lambda status, headers, exc_info=None: captured.extend([status, headers]))
+    try:
+        payload = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    return captured[0], captured[1], payload
+
+
+def with_body(headers: list[tuple[str, str]], payload: bytes, content_type: str | None = None) -> list[tuple[str, str]]:
+    """``headers`` fitted to a new body: its length, and its type if given."""
+    drop = ("content-length", "content-type") if content_type else ("content-length",)
+    kept = [(k, v) for k, v in headers if k.lower() not in drop]
+    return kept + ([("Content-Type", content_type)] if content_type else []) + [("Content-Length", str(len(payload)))]
