@@ -9,7 +9,7 @@ Setting up:    config (names, state dir, backend choice), aws (sessions and clie
                iam (the shipped policies, rendered and checked).
 The model:     datasets (the data-set versions), training, metrics (hold-out scores, the model-quality
                JSON), artifacts (model.tar.gz in S3), workshop_models (prepare, register the two models).
-The registry:  registry (groups, versions, approvals as calls), compare (versions table and charts),
+The registry:  registry (groups, versions, approvals as calls), registry_inputs (checks first), compare (versions table and charts),
                gate (approval rules), audit (approval history, rollback), dashboard (ipywidgets),
                overview (the whole registry as one table).
 Running:       notebook_runner (papermill), aws_cli (the aws program from a notebook), errors.
@@ -30,7 +30,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "artifacts", "audit", "aws", "aws_cli", "backend", "bucket_and_role", "compare", "config", "dashboard",
-    "datasets", "environment", "gate", "iam", "metrics", "notebook_runner", "overview", "registry",
+    "datasets", "environment", "gate", "iam", "metrics", "notebook_runner", "overview", "registry", "registry_inputs",
     "target_report", "training", "workshop_models",
 }
 

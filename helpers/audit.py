@@ -12,14 +12,14 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from . import registry
+from . import registry, registry_inputs
 from .errors import WorkshopError
 
 MAX_WRITE_ATTEMPTS = 20
 
 
 def audit_key(group: str) -> str:
-    return f"audit/{registry.check_group_name(group)}.jsonl"
+    return f"audit/{registry_inputs.check_group_name(group)}.jsonl"
 
 
 def _code(exc: Exception) -> str:
@@ -81,7 +81,7 @@ def change_status(session, bucket: str, group: str, version: int, status: str, r
     The reason is required (it becomes ``ApprovalDescription``); approving checks the artifact's sha256
     (see :func:`helpers.registry.set_approval`). Returns the audit record. Raises WorkshopError.
     """
-    registry.check_approval_status(status)
+    registry_inputs.check_approval_status(status)
     if not reason or not reason.strip():
         raise WorkshopError("A status change needs a reason, because it is the audit trail: write one, then try again.")
     sm, s3, sts = session.client("sagemaker"), session.client("s3"), session.client("sts")

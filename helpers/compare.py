@@ -9,7 +9,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from . import registry
+from . import registry, registry_inputs
 from .errors import error_code
 
 METRIC_COLUMNS = ("accuracy", "precision", "recall", "f1", "auc")
@@ -84,7 +84,7 @@ def versions_frame(session, group: str, max_workers: int = 32, progress: bool | 
 
     from botocore.config import Config
 
-    registry.check_group_name(group)
+    registry_inputs.check_group_name(group)
     sm = session.client("sagemaker")
     s3 = session.client("s3", config=Config(max_pool_connections=max(max_workers, 10)))
     descs, results = search_with_metrics(sm, s3, group, max_workers, progress)

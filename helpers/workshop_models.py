@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import registry
+from . import registry, registry_inputs
 from .errors import WorkshopError, error_code
 
 ALGORITHM = "XGBoost"
@@ -154,7 +154,7 @@ def training_metadata(model: PreparedModel, created_by: str = CREATED_BY) -> dic
     One key per hyperparameter, because SageMaker's metadata values may not hold JSON.
     """
     hp = model.hyperparameters
-    return registry.validate_customer_metadata(
+    return registry_inputs.validate_customer_metadata(
         {
             "dataset_version": model.dataset_version,
             "algorithm": ALGORITHM,
