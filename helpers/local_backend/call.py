@@ -9,6 +9,7 @@ the events, so a refused request changes nothing.
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,9 +34,14 @@ class Call:
         self.records.append(["package", doc["ModelPackageArn"], doc])
 
 
+@functools.lru_cache(maxsize=None)
+def _members(shape: str) -> frozenset[str]:
+    return frozenset(service_model().shape_for(shape).members)  # botocore builds a shape anew on each call
+
+
 def public(doc: dict[str, Any], shape: str) -> dict[str, Any]:
     """The members of ``doc`` that the output ``shape`` has (private keys and others dropped)."""
-    members = service_model().shape_for(shape).members
+    members = _members(shape)
     return {k: copy.deepcopy(v) for k, v in doc.items() if k in members and v is not None}
 
 
