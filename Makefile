@@ -25,9 +25,10 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip
 
-# The workshop's own dependencies; the tests' (pytest, nbval, playwright) only for make test.
+# The workshop's own dependencies with the tested SageMaker SDK (the extra "sdk": .venv is the kit's own,
+# so nothing else's SDK is replaced); the tests' (pytest, nbval, playwright) only for make test.
 $(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install $(PIP_FLAGS) -e .
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[sdk]'
 	@touch $(STAMP)
 
 $(TEST_STAMP): pyproject.toml $(STAMP)

@@ -12,7 +12,10 @@ The model:     datasets (the data-set versions), training, metrics (hold-out sco
 The registry:  registry (groups, versions, approvals as calls), registry_inputs (checks first), compare (versions table and charts),
                gate (approval rules), audit (approval history, rollback), dashboard (ipywidgets),
                overview (the whole registry as one table).
-Running:       notebook_runner (papermill), aws_cli (the aws program from a notebook), errors.
+Deploying:     deployer (approval events -> the endpoint serves the newest approved version; stdlib and
+               boto3 only, so it is also the Lambda function's code), deployer_lambda (that function on AWS).
+Running:       notebook_runner (papermill), aws_cli (the aws program from a notebook), sdk (the SageMaker
+               SDK line installed, v3 or v2: resource classes, shapes, image lookup), errors.
 
 ``local_backend/`` is the local AWS endpoint, a process of its own; only ``backend`` talks to it.
 """
@@ -30,8 +33,8 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "artifacts", "audit", "aws", "aws_cli", "backend", "bucket_and_role", "compare", "config", "dashboard",
-    "datasets", "environment", "gate", "iam", "metrics", "notebook_runner", "overview", "registry", "registry_inputs",
-    "target_report", "training", "workshop_models",
+    "datasets", "deployer", "deployer_lambda", "environment", "gate", "iam", "metrics", "notebook_runner", "overview", "registry", "registry_inputs",
+    "sdk", "target_report", "training", "workshop_models",
 }
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers backend ...``, ``workshop``, ``registry``, ``versions GROUP``, ``iam render NAME``."""
+"""Command line: ``python -m helpers backend ...``, ``workshop``, ``registry``, ``versions GROUP``, ``iam render NAME``, ``deployer --once``, ``history GROUP``."""
 
 from __future__ import annotations
 
@@ -86,6 +86,43 @@ def _versions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deployer(args: argparse.Namespace) -> int:
+    from . import aws, bucket_and_role, config, deployer
+
+    if not args.once:
+        print("error: locally the deployer runs only as `deployer --once` (drain the queue, then exit); "
+              "on AWS it runs as the Lambda function helpers.deployer_lambda installs.", file=sys.stderr)
+        return 2
+    session = aws.session()
+    role_arn, _ = bucket_and_role.find_execution_role(session, config.EXECUTION_ROLE_NAME)
+    if role_arn is None:
+        raise WorkshopError(f"The execution role {config.EXECUTION_ROLE_NAME} does not exist yet, and the endpoint's "
+                            "models run with it: run 00_setup first, then the deployer.")
+    group, endpoint = args.group or config.GROUP_NAME, args.endpoint or deployer.ENDPOINT
+    records = deployer.drain_once(session, group, endpoint, role_arn)
+    version, endpoint_config = deployer.serving(session.client("sagemaker"), endpoint)
+    if args.json:
+        print(json.dumps({"events": records, "serving": version, "endpoint": endpoint, "config": endpoint_config}, indent=2))
+        return 0
+    for record in records:
+        print(deployer.describe(record))
+    if not records:
+        print(f"no events waiting in the queue {deployer.NAME}")
+    print(f"endpoint {endpoint} serves version {version} (config {endpoint_config})" if endpoint_config
+          else f"endpoint {endpoint} does not exist yet: no version has been approved")
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from . import audit, aws, history
+
+    session = aws.session()
+    kit_records = audit.records(session.client("s3"), aws.workshop_bucket(session, args.bucket), args.group)
+    found = history.entries(session, args.group, kit_records)
+    print(json.dumps(found, indent=2) if args.json else history.text(found))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +162,19 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("group")
     v.add_argument("--json", action="store_true")
     v.set_defaults(func=_versions)
+
+    d = sub.add_parser("deployer", help="deploy the newest approved version for the approval events waiting in the queue")
+    d.add_argument("--once", action="store_true", help="drain the queue ml-pipeline-deployer once, then exit")
+    d.add_argument("--json", action="store_true", help="one JSON object: events handled, version served")
+    d.add_argument("--group", default=None, help="default: ml-pipeline-model-group")
+    d.add_argument("--endpoint", default=None, help="default: ml-pipeline-endpoint")
+    d.set_defaults(func=_deployer)
+
+    h = sub.add_parser("history", help="every approval and stage change of a group, from the registry's own events")
+    h.add_argument("group")
+    h.add_argument("--json", action="store_true", help="a JSON list of {when, version, change, from, to, by, reason, via}")
+    h.add_argument("--bucket", default=None, help="where the kit's own records are (default: the workshop bucket)")
+    h.set_defaults(func=_history)
 
     args = parser.parse_args(argv)
     try:

@@ -1,8 +1,10 @@
-"""Approval history: every status change made through the helpers, in an append-only JSON-lines file in S3.
+"""Approval changes made through the kit, with the kit's own record of them, and the rollback.
 
-Each change appends one record (when, who, group, version, from, to, reason) to
-``s3://<bucket>/audit/<group>.jsonl`` with a conditional write, so concurrent changes never lose a
-record. The history answers "which version was approved at time T" and drives the rollback.
+Each change through :func:`change_status` appends one record (when, who, reviewer, group, version,
+from, to, reason) to ``s3://<bucket>/audit/<group>.jsonl`` with a conditional write, so concurrent
+changes never lose a record, and moves the lifecycle stages along (``lifecycle.follow_approvals``).
+The registry's own history (``helpers.history``, from its events) is the record of every change,
+whoever made it; these records add the kit's reviewer and reason to it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from . import registry, registry_inputs
+from . import lifecycle, registry, registry_inputs
 from .errors import WorkshopError
 
 MAX_WRITE_ATTEMPTS = 20
@@ -75,11 +77,14 @@ def history(s3, bucket: str, group: str):
     return pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
 
 
-def change_status(session, bucket: str, group: str, version: int, status: str, reason: str) -> dict[str, Any]:
-    """Set ``group``'s ``version`` to ``status`` with ``reason``, and append the audit record.
+def change_status(session, bucket: str, group: str, version: int, status: str, reason: str,
+                  reviewer: str | None = None) -> dict[str, Any]:
+    """Set ``group``'s ``version`` to ``status`` with ``reason``, append the audit record, move the stages.
 
     The reason is required (it becomes ``ApprovalDescription``); approving checks the artifact's sha256
-    (see :func:`helpers.registry.set_approval`). Returns the audit record. Raises WorkshopError.
+    (see :func:`helpers.registry.set_approval`). Afterwards the newest approved version is the one in
+    Production (:func:`helpers.lifecycle.follow_approvals`). Returns the audit record, with the stage
+    changes under ``"stages"``. Raises WorkshopError.
     """
     registry_inputs.check_approval_status(status)
     if not reason or not reason.strip():
@@ -96,36 +101,61 @@ def change_status(session, bucket: str, group: str, version: int, status: str, r
         "from": current.get("ModelApprovalStatus"),
         "to": updated["ModelApprovalStatus"],
         "reason": reason.strip(),
+        "reviewer": reviewer,
     }
     append(s3, bucket, group, record)
+    record["stages"] = lifecycle.follow_approvals(sm, group, f"v{version} {updated['ModelApprovalStatus']}: {reason.strip()}"[:1024])
     return record
 
 
-def approved_at(recs: list[dict[str, Any]], when: str | datetime) -> int | None:
-    """The version deployments took at time ``when``: the newest version Approved then, per the records."""
+def _instant(when: str | datetime) -> datetime:
     if isinstance(when, datetime):
-        when = when.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(when.replace("Z", "+00:00"))
+
+
+def approved_at(recs: list[dict[str, Any]], when: str | datetime) -> int | None:
+    """The version deployments took at time ``when``: the newest version Approved then.
+
+    ``recs`` is the registry's history (``history.entries``: approval and registration entries count,
+    stage entries are skipped) or the kit's own records (:func:`records`).
+    """
+    moment = _instant(when)
     status: dict[int, str] = {}
-    for rec in recs:
-        if rec["when"] <= when:
+    for rec in sorted(recs, key=lambda r: _instant(r["when"])):
+        if rec.get("change", "approval") in ("approval", "registered") and _instant(rec["when"]) <= moment:
             status[rec["version"]] = rec["to"]
     approved = [v for v, s in status.items() if s == "Approved"]
     return max(approved) if approved else None
 
 
+def _approvals(session, bucket: str, group: str) -> list[dict[str, Any]]:
+    """Approval changes, oldest first: from the registry's history when it is kept, else the kit's records."""
+    from . import history
+    from .errors import NotReadyError
+
+    kit = records(session.client("s3"), bucket, group)
+    try:
+        found = history.wait_until_recorded(session, group, kit, timeout=60)
+    except NotReadyError:
+        return kit
+    return [e for e in found if e["change"] in ("approval", "registered")]
+
+
 def rollback(session, bucket: str, group: str, reason: str) -> tuple[int, int]:
     """Reject the currently approved version and re-approve the one approved before it.
 
-    "Before it" comes from the audit history: the most recent other version that was approved. Returns
-    ``(rejected, restored)``; WorkshopError if there is nothing to roll back to.
+    "Before it" comes from the history (the registry's own, else the kit's records): the most recent
+    other version that was approved. The stages follow: the restored version is in Production again and
+    the rejected one is ``Archived/Rejected``. Returns ``(rejected, restored)``; WorkshopError if there
+    is nothing to roll back to.
     """
     sm = session.client("sagemaker")
     latest = registry.latest_approved(sm, group)
     if latest is None:
         raise WorkshopError(f"No version of {group} is approved, so there is nothing to roll back: approve one first.")
     current = latest["ModelPackageVersion"]
-    recs = records(session.client("s3"), bucket, group)
-    earlier = [r["version"] for r in recs if r["to"] == "Approved" and r["version"] != current]
+    earlier = [r["version"] for r in _approvals(session, bucket, group) if r["to"] == "Approved" and r["version"] != current]
     if not earlier:
         raise WorkshopError(
             f"Version {current} is the only version of {group} ever approved, so there is no earlier one to "

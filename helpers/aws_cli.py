@@ -1,4 +1,4 @@
-"""Run the ``aws`` command line from a notebook, against the same backend as the boto3 calls.
+"""Run the ``aws`` command line (and the kit's own, ``python -m helpers``) from a notebook, against the same backend.
 
 Each call prints the command as you would type it in a terminal, then returns the parsed JSON answer.
 """
@@ -47,3 +47,19 @@ def run(*args: str, region: str | None = None, check: bool = True, show: bool = 
         message = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit code {proc.returncode}"
         raise WorkshopError(f"The aws command failed: {message}")
     return json.loads(proc.stdout) if proc.stdout.strip() else None
+
+
+def kit(*args: str, region: str | None = None) -> str:
+    """Run ``python -m helpers ARGS`` (the kit's own command line) against the same backend; returns its output.
+
+    Prints the command first, as :func:`run` does. A failing command raises WorkshopError with its error line.
+    """
+    from .aws import cli_env
+
+    print("$ python -m helpers " + " ".join(shlex.quote(a) for a in args))
+    proc = subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True, text=True,
+                          env=cli_env(region), timeout=300)
+    if proc.returncode != 0:
+        message = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit code {proc.returncode}"
+        raise WorkshopError(f"The command failed: {message}")
+    return proc.stdout

@@ -11,9 +11,10 @@ from typing import Any
 
 from . import registry, registry_inputs
 from .errors import error_code
+from .lifecycle import stage_of
 
 METRIC_COLUMNS = ("accuracy", "precision", "recall", "f1", "auc")
-INFO_COLUMNS = ("model_name", "created", "status", "approval", "approval_description", "metrics_error")
+INFO_COLUMNS = ("model_name", "created", "status", "approval", "approval_description", "stage", "metrics_error")
 TRAINING_COLUMNS = ("dataset_version", "learning_rate", "max_depth", "n_estimators")
 ARTIFACT_COLUMNS = ("artifact_sha256", "image", "artifact")
 STATUS_COLOURS = {"Approved": "#c8e6c9", "Rejected": "#ffcdd2", "PendingManualApproval": "#fff9c4"}
@@ -75,8 +76,8 @@ def search_with_metrics(sm, s3, group: str, max_workers: int = 32, progress: boo
 def versions_frame(session, group: str, max_workers: int = 32, progress: bool | None = None):
     """A pandas DataFrame indexed by version number, from the live registry.
 
-    Columns: model_name, created, status, approval, approval_description, metrics_error (why the
-    metrics could not be read, or None), each metric, dataset_version, learning_rate, max_depth,
+    Columns: model_name, created, status, approval, approval_description, stage (``Stage/StageStatus``),
+    metrics_error (why the metrics could not be read, or None), each metric, dataset_version, learning_rate, max_depth,
     n_estimators, artifact_sha256, image, artifact. Empty if the group has no versions; WorkshopError
     if the group name is invalid.
     """
@@ -99,6 +100,7 @@ def versions_frame(session, group: str, max_workers: int = 32, progress: bool | 
             "status": desc.get("ModelPackageStatus"),
             "approval": desc.get("ModelApprovalStatus"),
             "approval_description": desc.get("ApprovalDescription", ""),
+            "stage": stage_of(desc),
             "metrics_error": error,
         }
         for name in METRIC_COLUMNS:

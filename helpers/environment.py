@@ -11,7 +11,7 @@ from dataclasses import dataclass
 DEPENDENCIES = [
     ("boto3", "boto3", "AWS SDK for Python"),
     ("awscli", "awscli", "the `aws` command line"),
-    ("sagemaker.core", "sagemaker-core", "SageMaker Python SDK v3 (core)"),
+    ("helpers.sdk", "sagemaker SDK", "SageMaker Python SDK"),  # v3 or v2, whichever is installed
     ("moto", "moto", "local AWS backend"),
     ("xgboost", "xgboost-cpu", "the model"),
     ("numpy", "numpy", "arrays"),
@@ -55,6 +55,22 @@ def _aws_cli_check(purpose: str) -> Check:
     return Check("awscli", True, f"{md.version('awscli')} ({purpose})")
 
 
+def _sdk_check() -> Check:
+    """Either SDK line will do (the kit never replaces one with the other): import its resource classes.
+
+    The line reads e.g. ``v2 (sagemaker 2.257.7, sagemaker-core 1.0.78)``."""
+    from . import sdk
+    from .errors import WorkshopError
+
+    try:
+        sdk.resources()
+        return Check("sagemaker SDK", True, sdk.line())
+    except WorkshopError as exc:
+        return Check("sagemaker SDK", False, str(exc))
+    except Exception as exc:  # noqa: BLE001 - an SDK that fails on import is a FAIL line, not a crash
+        return Check("sagemaker SDK", False, f"{type(exc).__name__}: {exc}")
+
+
 def _import_check(module: str, dist: str, purpose: str) -> Check:
     try:
         importlib.import_module(module)
@@ -73,7 +89,8 @@ def dependency_checks() -> list[Check]:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         cli = {dist: pool.submit(_aws_cli_check, purpose) for _, dist, purpose in DEPENDENCIES if dist == "awscli"}
-        imported = {dist: _import_check(module, dist, purpose) for module, dist, purpose in DEPENDENCIES if dist not in cli}
+        imported = {dist: _sdk_check() if dist == "sagemaker SDK" else _import_check(module, dist, purpose)
+                    for module, dist, purpose in DEPENDENCIES if dist not in cli}
         return [python_check(), *(cli[dist].result() if dist in cli else imported[dist] for _, dist, _ in DEPENDENCIES)]
 
 

@@ -23,10 +23,15 @@ POLICIES = {
     "approver": "approver-policy.json",
     "operator": "operator-policy.json",
     "role-admin": "role-admin-policy.json",
+    "promoter": "promoter-policy.json",
+    "deployer": "deployer-policy.json",
+    "deployer-trust": "deployer-trust-policy.json",
+    "deployer-admin": "deployer-admin-policy.json",
     "execution-role": "execution-role-policy.json",
     "execution-role-trust": "execution-role-trust-policy.json",
 }
-PERMISSION_POLICIES = ("registrar", "approver", "operator", "role-admin", "execution-role")
+PERMISSION_POLICIES = ("registrar", "approver", "operator", "role-admin", "promoter", "deployer", "deployer-admin",
+                       "execution-role")
 
 
 def policy_dir():

@@ -13,7 +13,7 @@ from typing import Any
 from . import config
 from .errors import WorkshopError
 
-WORKSHOP_SKIP = ("08_cleanup",)  # make workshop leaves the registry populated for exploring
+WORKSHOP_SKIP = ("09_cleanup",)  # make workshop leaves the registry populated for exploring
 
 
 @dataclass

@@ -171,6 +171,7 @@ def register_version(
     metadata: dict[str, str],
     approval: str = "PendingManualApproval",
     generated_by: str | None = None,
+    life_cycle: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Register an artifact as the next version of ``group``, after checking every input.
 
@@ -205,6 +206,8 @@ def register_version(
     )
     if generated_by:
         request["MetadataProperties"] = {"GeneratedBy": generated_by}
+    if life_cycle:
+        request["ModelLifeCycle"] = life_cycle
     arn = sm.create_model_package(**request)["ModelPackageArn"]
     return sm.describe_model_package(ModelPackageName=arn), True
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import registry, registry_inputs
+from . import lifecycle, registry, registry_inputs
 from .errors import WorkshopError, error_code
 
 ALGORITHM = "XGBoost"
@@ -186,4 +186,5 @@ def register_model(
     return registry.register_version(
         sm, s3, group, image=image, artifact_uri=model.artifact_uri, metrics_uri=model.metrics_uri,
         description=spec.description, metadata=metadata, approval=approval, generated_by=created_by,
+        life_cycle={**lifecycle.DEVELOPMENT, "StageDescription": f"registered by {created_by}"},
     )

@@ -4,7 +4,9 @@ The mapping follows the Service Authorization Reference: most operations need th
 same name; S3's operations map to differently named actions, ``HeadObject``/``GetObject`` also need
 ``s3:ListBucket`` (without it a missing key answers 403 instead of 404, and the kit relies on the
 404), ``CreateModel`` needs ``iam:PassRole`` on its role, ``CreateRole`` with tags needs
-``iam:TagRole``, and ``sts:GetCallerIdentity`` needs nothing.
+``iam:TagRole``, and ``sts:GetCallerIdentity`` needs nothing. A ``ModelLifeCycle`` in a request fills the
+condition keys ``sagemaker:ModelLifeCycle:Stage`` and ``...:StageStatus``; creating or reconfiguring a Lambda
+function with a role needs ``iam:PassRole`` to ``lambda.amazonaws.com``.
 """
 
 from __future__ import annotations
@@ -85,12 +87,31 @@ def needs(op: dict, acct: Account) -> list[Need]:
     if service == "events":
         rule = p.get("Name") or p.get("Rule")
         return [Need(f"events:{operation}", f"arn:aws:events:{acct.region}:{acct.account}:rule/{rule}")]
+    if service == "lambda":
+        return _lambda(operation, p, acct)
+    if service == "logs" and "logGroupName" in p:
+        return [Need(f"logs:{operation}", f"arn:aws:logs:{acct.region}:{acct.account}:log-group:{p['logGroupName']}")]
+    if service == "logs" and operation in ("PutResourcePolicy", "DeleteResourcePolicy", "DescribeResourcePolicies"):
+        return [Need(f"logs:{operation}", "*")]  # account-level: no resource type in the SAR
     raise AssertionError(f"no IAM mapping for {service}:{operation}; add it to tests/iam_model.py")
+
+
+def _lambda(operation: str, p: dict, acct: Account) -> list[Need]:
+    function = p["FunctionName"]
+    arn = function if function.startswith("arn:") else f"arn:aws:lambda:{acct.region}:{acct.account}:function:{function}"
+    context = (("lambda:Principal", p["Principal"]),) if operation == "AddPermission" else ()
+    found = [Need(f"lambda:{operation}", arn, context)]
+    if operation in ("CreateFunction", "UpdateFunctionConfiguration") and p.get("Role"):
+        found.append(Need("iam:PassRole", p["Role"], (("iam:PassedToService", "lambda.amazonaws.com"),)))
+    return found
 
 
 def _sagemaker(operation: str, p: dict, acct: Account) -> list[Need]:
     action = f"sagemaker:{operation}"
     status = (("sagemaker:ModelApprovalStatus", p["ModelApprovalStatus"]),) if "ModelApprovalStatus" in p else ()
+    lifecycle = p.get("ModelLifeCycle") or {}
+    status += tuple((f"sagemaker:ModelLifeCycle:{member}", lifecycle[member]) for member in ("Stage", "StageStatus")
+                    if member in lifecycle)
     if operation in ("ListModelPackageGroups", "ListModelPackages", "Search", "ListModels", "ListEndpointConfigs"):
         return [Need(action, "*")]
     if operation in ("CreateModelPackageGroup", "DescribeModelPackageGroup", "DeleteModelPackageGroup"):

@@ -145,11 +145,11 @@ def test_the_whole_workshop_in_studio_mode(aws_mode, tmp_path):
     # A later approval, then 06 again: the endpoint moves to the newly approved version.
     sm.update_model_package(ModelPackageArn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/{GROUP}/2",
                             ModelApprovalStatus="Approved", ApprovalDescription="second review")
-    notebook_runner.run_workshop(output_dir=tmp_path / "nb", only=["06_deploy_approved_version"])
+    notebook_runner.run_workshop(output_dir=tmp_path / "nb", only=["07_deploy_approved_version"])
     assert sm.describe_endpoint(EndpointName="ml-pipeline-endpoint")["EndpointConfigName"] == "ml-pipeline-model-v2-config"
 
-    notebook_runner.run_workshop(output_dir=tmp_path / "nb", only=["08_cleanup"])
-    cleanup = (tmp_path / "nb" / "08_cleanup.ipynb").read_text()
+    notebook_runner.run_workshop(output_dir=tmp_path / "nb", only=["09_cleanup"])
+    cleanup = (tmp_path / "nb" / "09_cleanup.ipynb").read_text()
     assert "kept bucket" in cleanup and f"kept role {role_arn}" in cleanup
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])] == ["other-project/keep.txt"]
     assert local("iam").get_role(RoleName=STUDIO_ROLE)["Role"]["Arn"] == role_arn

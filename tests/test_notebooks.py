@@ -177,7 +177,7 @@ class TestWorkshopSequence:
             assert f"SageMaker Model Package State Change: {change}" in text, change
 
     def test_06_deploys_the_approved_version(self, out):
-        run("06_deploy_approved_version", out)
+        run("07_deploy_approved_version", out)
         sm = aws.client("sagemaker")
         model = sm.describe_model(ModelName="ml-pipeline-model-v1")
         assert model["Containers"][0]["ModelPackageName"].endswith("/ml-pipeline-model-group/1")
@@ -186,17 +186,17 @@ class TestWorkshopSequence:
         assert endpoint["EndpointConfigName"] == "ml-pipeline-model-v1-config"
         assert endpoint["EndpointStatus"] == "InService"
         registered = versions(sm, GROUP)[0]["CustomerMetadataProperties"]["accuracy"]
-        assert f"(registry says {registered})" in outputs_text(out / "06_deploy_approved_version.ipynb")
-        line = next(l for l in outputs_text(out / "06_deploy_approved_version.ipynb").splitlines() if "registry says" in l)
+        assert f"(registry says {registered})" in outputs_text(out / "07_deploy_approved_version.ipynb")
+        line = next(l for l in outputs_text(out / "07_deploy_approved_version.ipynb").splitlines() if "registry says" in l)
         assert line.split("rows: ")[1].split(" ")[0] == registered, "the artifact reproduces the registered accuracy"
 
     def test_07_registers_with_the_cli(self, out):
-        run("07_automate_with_aws_cli", out)
+        run("08_automate_with_aws_cli", out)
         (cli_version,) = versions(aws.client("sagemaker"), CLI_GROUP)
         assert cli_version["ModelApprovalStatus"] == "Approved"
         assert cli_version["ApprovalDescription"] == "Approved at registration by the CLI automation"
         assert cli_version["InferenceSpecification"]["Containers"][0]["Image"] == IMAGE
-        assert "$ aws sagemaker create-model-package" in outputs_text(out / "07_automate_with_aws_cli.ipynb")
+        assert "$ aws sagemaker create-model-package" in outputs_text(out / "08_automate_with_aws_cli.ipynb")
 
     def test_sagemaker_sdk_reads_what_the_notebooks_registered(self, out):
         from sagemaker.core.resources import ModelPackage
@@ -223,8 +223,8 @@ class TestWorkshopSequence:
         assert after == before == {GROUP: [(1, "Approved"), (2, "Rejected")], CLI_GROUP: [(1, "Approved")]}
         FAULT_FREE["view"] = registry_view()
 
-    def test_08_cleanup_removes_everything_and_can_run_twice(self, out):
-        run("08_cleanup", out)
+    def test_09_cleanup_removes_everything_and_can_run_twice(self, out):
+        run("09_cleanup", out)
         sm, s3, iam = aws.client("sagemaker"), aws.client("s3"), aws.client("iam")
         assert sm.list_model_package_groups()["ModelPackageGroupSummaryList"] == []
         assert sm.list_models()["Models"] == [] and sm.list_endpoints()["Endpoints"] == []
@@ -233,12 +233,12 @@ class TestWorkshopSequence:
             iam.get_role(RoleName="SageMakerExecutionRole")
         assert aws.client("events").list_rules()["Rules"] == []
         assert aws.client("sqs").list_queues().get("QueueUrls", []) == []
-        run("08_cleanup", out / "twice")
-        assert "no group ml-pipeline-model-group" in outputs_text(out / "twice" / "08_cleanup.ipynb")
+        run("09_cleanup", out / "twice")
+        assert "no group ml-pipeline-model-group" in outputs_text(out / "twice" / "09_cleanup.ipynb")
 
 
 ACCOUNT = "123456789012"
-PERMISSION_POLICIES = ("registrar", "approver", "operator", "role-admin")
+PERMISSION_POLICIES = ("registrar", "approver", "operator", "role-admin", "promoter", "deployer-admin")
 
 
 def _coverage(run: str, acct: Account, **render) -> tuple[dict[str, set[str]], list[str]]:
@@ -313,7 +313,7 @@ def test_out_of_order_stops_with_one_sentence(clean_backend, tmp_path):
     with pytest.raises(WorkshopError, match="run 02_register_v1_from_s3 first"):
         run("03_attach_metadata_and_metrics", tmp_path)
     with pytest.raises(WorkshopError, match="run 05_approve_and_manage_lifecycle first"):
-        run("06_deploy_approved_version", tmp_path)
+        run("07_deploy_approved_version", tmp_path)
     assert aws.client("sagemaker").list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"] == []
 
 
@@ -339,15 +339,15 @@ def test_every_exercise_solution_runs_after_its_notebook(clean_backend, tmp_path
     assert {k: len(v) for k, v in outputs.items()} == {
         "00_setup": 1, "01_create_model_package_group": 2, "02_register_v1_from_s3": 1,
         "03_attach_metadata_and_metrics": 1, "04_compare_versions": 1, "05_approve_and_manage_lifecycle": 1,
-        "06_deploy_approved_version": 1, "07_automate_with_aws_cli": 1}
+        "07_deploy_approved_version": 1, "08_automate_with_aws_cli": 1}
     assert "ml-pipeline-bucket" in outputs["00_setup"][0]
     assert "ml-pipeline-experiments" in outputs["01_create_model_package_group"][0]
     assert "failed to satisfy constraint" in outputs["01_create_model_package_group"][1]
     assert outputs["03_attach_metadata_and_metrics"][0].split() == ["Ada", "False"]
     assert "false negatives" in outputs["04_compare_versions"][0]
     assert "back to the reviewed baseline" in outputs["05_approve_and_manage_lifecycle"][0]
-    assert len(json.loads(outputs["06_deploy_approved_version"][0])) == 2, "two scores"
-    assert "[[2, " in outputs["07_automate_with_aws_cli"][0], "the rejected version 2 and its reason"
+    assert len(json.loads(outputs["07_deploy_approved_version"][0])) == 2, "two scores"
+    assert "[[2, " in outputs["08_automate_with_aws_cli"][0], "the rejected version 2 and its reason"
 
 
 def _cell_text(cell) -> str:
@@ -370,7 +370,7 @@ def test_other_parameters_are_honoured(clean_backend, tmp_path):
     urls = [v["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] for v in versions(sm, "team-b-models")]
     assert all(u.startswith("s3://team-b-artifacts/") for u in urls)
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["team-b-artifacts"]
-    run("08_cleanup", tmp_path, bucket="team-b-artifacts", group_names=["team-b-models", "team-b-models-cli"])
+    run("09_cleanup", tmp_path, bucket="team-b-artifacts", group_names=["team-b-models", "team-b-models-cli"])
     assert sm.list_model_package_groups()["ModelPackageGroupSummaryList"] == []
 
 

@@ -1,8 +1,10 @@
 """A small evaluator of the IAM policy grammar the kit's documents use.
 
 Allow/Deny, Action and Resource with ``*`` and ``?`` wildcards, and the condition operators
-StringEquals, StringNotEquals, StringLike, ArnLike, Bool and Null, each also as ...IfExists. An
-operator it does not know raises ``ValueError`` instead of guessing. The local backend reads bucket
+StringEquals, StringNotEquals, StringLike, ArnLike, Bool and Null, each also as ...IfExists. Condition
+key names match whatever their case (IAM User Guide, "IAM JSON policy elements: Condition": "Condition
+key names are not case-sensitive"); values are compared as written. An operator it does not know
+raises ``ValueError`` instead of guessing. The local backend reads bucket
 policies with it (``s3_policy.py``); ``helpers.iam`` uses it to answer "may this duty do that" offline.
 """
 
@@ -32,8 +34,9 @@ def _like(pattern: str, value: str) -> bool:
 
 def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, str]) -> bool:
     expected = [str(e) for e in _as_list(expected)]
-    present = key in context
-    value = context.get(key)
+    names = {name.lower(): name for name in context}
+    present = key.lower() in names
+    value = context[names[key.lower()]] if present else None
     if operator == "Null":
         return (not present) == (expected[0].lower() == "true")
     if operator.endswith("IfExists"):

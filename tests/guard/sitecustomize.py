@@ -75,7 +75,7 @@ _KEEP = {
     "Bucket", "Key", "ModelPackageGroupName", "ModelPackageName", "ModelPackageArn", "ModelApprovalStatus",
     "ModelPackageArnList", "Resource", "RoleName", "PolicyName", "ExecutionRoleArn", "ModelName",
     "EndpointConfigName", "EndpointName", "Name", "Rule", "QueueName", "QueueUrl", "Targets",
-    "Delete", "SearchExpression",
+    "Delete", "SearchExpression", "ModelLifeCycle", "FunctionName", "Role", "Principal", "logGroupName",
 }
 
 
