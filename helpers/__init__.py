@@ -9,12 +9,15 @@ Setting up:    config (names, state dir, backend choice), aws (sessions and clie
                iam (the shipped policies, rendered and checked).
 The model:     datasets (the data-set versions), training, metrics (hold-out scores, the model-quality
                JSON), artifacts (model.tar.gz in S3), workshop_models (prepare, register the two models).
-The registry:  registry (groups, versions, approvals as calls), registry_inputs (checks first), compare (versions table and charts),
-               gate (approval rules), audit (approval history, rollback), dashboard (ipywidgets),
-               overview (the whole registry as one table).
+The registry:  registry (groups, versions, approvals as calls), registry_inputs (checks first),
+               lifecycle (stages: Development, Staging, Production, Archived), model_card (the card on a
+               version), compare (versions table and charts), gate (approval rules), audit (approval
+               changes with the kit's record, rollback), history (every change, from the registry's own
+               events in CloudWatch Logs), dashboard (ipywidgets), overview (the whole registry as one
+               table), studio_links (where to look in Studio, AWS mode).
 Deploying:     deployer (approval events -> the endpoint serves the newest approved version; stdlib and
                boto3 only, so it is also the Lambda function's code), deployer_lambda (that function on AWS).
-Running:       notebook_runner (papermill), aws_cli (the aws program from a notebook), sdk (the SageMaker
+Running:       notebook_runner (papermill), aws_cli (the aws program and the kit's own CLI from a notebook), sdk (the SageMaker
                SDK line installed, v3 or v2: resource classes, shapes, image lookup), errors.
 
 ``local_backend/`` is the local AWS endpoint, a process of its own; only ``backend`` talks to it.
@@ -33,8 +36,9 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "artifacts", "audit", "aws", "aws_cli", "backend", "bucket_and_role", "compare", "config", "dashboard",
-    "datasets", "deployer", "deployer_lambda", "environment", "gate", "iam", "metrics", "notebook_runner", "overview", "registry", "registry_inputs",
-    "sdk", "target_report", "training", "workshop_models",
+    "datasets", "deployer", "deployer_lambda", "environment", "gate", "history", "iam", "lifecycle", "metrics",
+    "model_card", "notebook_runner", "overview", "registry", "registry_inputs", "sdk", "studio_links",
+    "target_report", "training", "workshop_models",
 }
 
 

@@ -142,7 +142,7 @@ def _approvals(session, bucket: str, group: str) -> list[dict[str, Any]]:
     return [e for e in found if e["change"] in ("approval", "registered")]
 
 
-def rollback(session, bucket: str, group: str, reason: str) -> tuple[int, int]:
+def rollback(session, bucket: str, group: str, reason: str, reviewer: str | None = None) -> tuple[int, int]:
     """Reject the currently approved version and re-approve the one approved before it.
 
     "Before it" comes from the history (the registry's own, else the kit's records): the most recent
@@ -162,6 +162,6 @@ def rollback(session, bucket: str, group: str, reason: str) -> tuple[int, int]:
             "roll back to: reject it instead, or approve another version."
         )
     previous = earlier[-1]
-    change_status(session, bucket, group, previous, "Approved", f"Rollback from v{current}: {reason}")
-    change_status(session, bucket, group, current, "Rejected", f"Rolled back to v{previous}: {reason}")
+    change_status(session, bucket, group, previous, "Approved", f"Rollback from v{current}: {reason}", reviewer)
+    change_status(session, bucket, group, current, "Rejected", f"Rolled back to v{previous}: {reason}", reviewer)
     return current, previous

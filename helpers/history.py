@@ -46,7 +46,7 @@ def subscribe(session, group: str) -> str:
     logs, events = session.client("logs"), session.client("events")
     name = log_group_name(group)
     try:
-        logs.create_log_group(logGroupName=name, tags={"workshop": "model-registry"})
+        logs.create_log_group(logGroupName=name)
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ResourceAlreadyExistsException":
             raise

@@ -76,6 +76,8 @@ def attach(sm, arn: str, card: dict[str, Any] | None = None, status: str = "Draf
         from .errors import WorkshopError
 
         raise WorkshopError(f"{status!r} is not a model card status: use one of {', '.join(CARD_STATUSES)}.")
+    if card is None:  # resend the content with the new status: whether an update keeps what it was not sent is undocumented
+        card = (read(sm, arn) or {}).get("content")
     model_card: dict[str, Any] = {"ModelCardStatus": status}
     if card is not None:
         model_card["ModelCardContent"] = json.dumps(card)

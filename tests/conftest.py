@@ -37,7 +37,9 @@ def netlog_path() -> Path:
 
 def oplog_path(name: str) -> Path:
     """Where a recorded workshop run's AWS operations go (see ``tests/guard/sitecustomize.py``)."""
-    return Path(_STATE["dir"]) / "oplogs" / f"{name}.jsonl"
+    # A child pytest run (a test run alone records what it needs that way) writes into its parent's folder.
+    folder = os.environ.get("PARENT_TEST_OPLOG_DIR") or Path(_STATE["dir"]) / "oplogs"
+    return Path(folder) / f"{name}.jsonl"
 
 
 def read_jsonl(path: Path) -> list[dict]:

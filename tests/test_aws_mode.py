@@ -104,7 +104,7 @@ def _studio_credentials() -> tuple[str, dict[str, str]]:
 
 
 def test_the_whole_workshop_in_studio_mode(aws_mode, tmp_path):
-    """00 (confirmed) to 08 as a Studio user: own region and bucket, the Studio role discovered, kept after 08."""
+    """00 (confirmed) to 09 as a Studio user: own region and bucket, the Studio role discovered, kept after 09."""
     role_arn, creds = _studio_credentials()
     s3 = local("s3")  # SageMaker's default bucket already exists, with someone's data in it
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -115,7 +115,7 @@ def test_the_whole_workshop_in_studio_mode(aws_mode, tmp_path):
     oplog_path("aws-studio").unlink(missing_ok=True)
 
     runs = notebook_runner.run_workshop(output_dir=tmp_path / "nb", confirm_aws=True)
-    assert [r.name[:2] for r in runs] == ["00", "01", "02", "03", "04", "05", "06", "07"]
+    assert [r.name[:2] for r in runs] == ["00", "01", "02", "03", "04", "05", "06", "07", "08"]
     setup = (tmp_path / "nb" / "00_setup.ipynb").read_text()
     assert "discovered: the SageMaker execution role this notebook runs as" in setup
 
@@ -142,7 +142,7 @@ def test_the_whole_workshop_in_studio_mode(aws_mode, tmp_path):
     cli = sm.list_model_packages(ModelPackageGroupName=CLI_GROUP)["ModelPackageSummaryList"]
     assert [p["ModelApprovalStatus"] for p in cli] == ["Approved"]
 
-    # A later approval, then 06 again: the endpoint moves to the newly approved version.
+    # A later approval, then 07 again: its deployer moves the endpoint to the newly approved version.
     sm.update_model_package(ModelPackageArn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/{GROUP}/2",
                             ModelApprovalStatus="Approved", ApprovalDescription="second review")
     notebook_runner.run_workshop(output_dir=tmp_path / "nb", only=["07_deploy_approved_version"])

@@ -93,9 +93,9 @@ def test_dashboard_approve_in_a_real_browser(jupyterlab, tmp_path):
     chromium = _require_browser()
     from playwright.sync_api import sync_playwright
 
-    # Two registered versions (notebooks 00-04), plus a third one waiting for approval.
+    # Two registered and approved versions (notebooks 00-05), plus a third one waiting for approval.
     for name in ("00_setup", "01_create_model_package_group", "02_register_v1_from_s3",
-                 "03_attach_metadata_and_metrics", "04_compare_versions"):
+                 "03_attach_metadata_and_metrics", "04_compare_versions", "05_review_and_approve"):
         notebook_runner.run_notebook(REPO / "notebooks" / f"{name}.ipynb", tmp_path / "prep")
     session = aws.session()
     sm, s3 = session.client("sagemaker"), session.client("s3")
@@ -117,7 +117,7 @@ def test_dashboard_approve_in_a_real_browser(jupyterlab, tmp_path):
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(f"{base}/lab/tree/05_approve_and_manage_lifecycle.ipynb?token={token}")
+            page.goto(f"{base}/lab/tree/06_roll_back_and_history.ipynb?token={token}")
             page.wait_for_selector(".jp-Notebook", timeout=120_000)
             select_kernel = page.locator(".jp-Dialog .jp-mod-accept:has-text('Select')")
             try:  # JupyterLab asks which kernel to start for a notebook it has not opened before

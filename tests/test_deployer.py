@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import artifacts, aws, aws_cli, bucket_and_role, deployer, deployer_lambda, iam
+from helpers import artifacts, aws, aws_cli, bucket_and_role, deployer, deployer_lambda, history, iam
 from helpers.errors import WorkshopError
 from iam_model import Account, needs
 
@@ -51,6 +51,9 @@ def workshop(clean_backend):
     s3.put_object(Bucket=BUCKET, Key="model/model.tar.gz", Body=artifacts.tarball_bytes(b"{}"))
     role_arn = bucket_and_role.ensure_execution_role(session.client("iam"), ROLE, BUCKET)
     deployer.subscribe(session, GROUP)
+    if GROUP not in [g["ModelPackageGroupName"] for g in session.client("sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"]]:
+        session.client("sagemaker").create_model_package_group(ModelPackageGroupName=GROUP)
+    history.subscribe(session, GROUP)  # notebook 01 keeps the record before anything is registered
     arns = register(session.client("sagemaker"))
     return {"session": session, "sm": session.client("sagemaker"), "sqs": session.client("sqs"), "role": role_arn, "arns": arns}
 
@@ -85,7 +88,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_approve_with_the_aws_cli_then_the_deployer_serves_it_and_a_rejection_goes_back(workshop):
     """The issue's acceptance test: approve with the bare `aws` CLI, run `deployer --once`, the endpoint serves
-    that version; approve a newer one, it moves; reject that one (a rollback), the deployer goes back."""
+    that version and `history` shows the change; approve a newer one, it moves; reject that one (a rollback),
+    the deployer goes back."""
     sm, (v1, v2) = workshop["sm"], workshop["arns"]
 
     def deploy_after(*aws_args: str) -> dict:
@@ -99,6 +103,12 @@ def test_approve_with_the_aws_cli_then_the_deployer_serves_it_and_a_rejection_go
     assert [(e["event"]["version"], e["event"]["status"], e["action"]) for e in first["events"]] == [(1, "Approved", "created")]
     assert sm.describe_model(ModelName="ml-pipeline-model-v1")["Containers"][0]["ModelPackageName"].lower() == v1.lower()
     assert sm.describe_model(ModelName="ml-pipeline-model-v1")["ExecutionRoleArn"] == workshop["role"]
+    shown = subprocess.run([sys.executable, "-m", "helpers", "history", GROUP, "--json"], capture_output=True, text=True,
+                           cwd=REPO, env=aws.cli_env(), timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    (change,) = [e for e in json.loads(shown.stdout) if e["change"] == "approval"]
+    assert (change["version"], change["from"], change["to"], change["reason"]) == (1, "PendingManualApproval", "Approved", "ok")
+    assert change["via"] == "registry event" and change["by"].startswith("arn:aws:"), "made outside the kit, by a known caller"
 
     second = deploy_after("--model-package-arn", v2, "--model-approval-status", "Approved", "--approval-description", "ok")
     assert (second["serving"], served_config(sm)) == (2, "ml-pipeline-model-v2-config")

@@ -95,7 +95,7 @@ def registry_view() -> dict:
 
 
 class TestWorkshopSequence:
-    """00 to 08 in order, twice over for 00-07, with the registry checked after every notebook."""
+    """00 to 09 in order, twice over for 00-08, with the registry checked after every notebook."""
 
     def test_00_setup_creates_bucket_and_role(self, out):
         run("00_setup", out)
@@ -113,6 +113,10 @@ class TestWorkshopSequence:
         assert "ValidationException -> Model Package Group already exists" in outputs_text(
             out / "01_create_model_package_group.ipynb"
         )
+        rule = aws.client("events").describe_rule(Name=f"{GROUP}-history")
+        assert json.loads(rule["EventPattern"])["detail"] == {"ModelPackageGroupName": [GROUP]}, "every change, no filter"
+        (target,) = aws.client("events").list_targets_by_rule(Rule=f"{GROUP}-history")["Targets"]
+        assert target["Arn"].endswith(f":log-group:/aws/events/model-registry/{GROUP}")
 
     def test_02_registers_version_1_pending_with_the_real_artifact(self, out):
         run("02_register_v1_from_s3", out)
@@ -133,6 +137,13 @@ class TestWorkshopSequence:
         for metric in ("accuracy", "precision", "recall", "f1", "auc"):
             assert 0.5 < stats[metric]["value"] <= 1.0 and stats[metric]["standard_deviation"] >= 0
         assert v1["MetadataProperties"] == {"GeneratedBy": "Lambda Preprocessing Pipeline"}
+        assert {k: v1["ModelLifeCycle"][k] for k in ("Stage", "StageStatus")} == {"Stage": "Development", "StageStatus": "InProgress"}
+        # the SDK v3 cells used a scratch group of their own and deleted it
+        assert [g["ModelPackageGroupName"] for g in sm.list_model_package_groups()["ModelPackageGroupSummaryList"]] == [GROUP]
+        text = outputs_text(out / "02_register_v1_from_s3.ipynb")
+        assert "ModelPackage.create raised KeyError 'ModelPackageName' after registering" in text
+        assert "after update: Approved | approved with the SDK (scratch group)" in text
+        assert "scratch group deleted: True" in text
 
     def test_03_attaches_metadata_and_keeps_the_approval(self, out):
         run("03_attach_metadata_and_metrics", out)
@@ -145,6 +156,14 @@ class TestWorkshopSequence:
         assert "artifact_sha256" in meta and "model_name" in meta, "the update must not drop earlier keys"
         assert not any(c in v for v in meta.values() for c in "{}[]\""), "no JSON in metadata values"
         assert v1["ModelApprovalStatus"] == "PendingManualApproval"
+        card = v1["ModelCard"]
+        assert card["ModelCardStatus"] == "Draft"
+        content = json.loads(card["ModelCardContent"])
+        assert content["intended_uses"]["risk_rating"] == "High"
+        assert "Breast Cancer Wisconsin" in content["training_details"]["training_observations"]
+        stats = json.loads(artifacts.read_object(aws.client("s3"), v1["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]))
+        card_metrics = {m["name"]: m["value"] for m in content["evaluation_details"][0]["metric_groups"][0]["metric_data"]}
+        assert card_metrics["recall"] == stats["binary_classification_metrics"]["recall"]["value"], "card figures come from the metrics file"
 
     def test_04_registers_version_2_on_dataset_v1_1(self, out):
         run("04_compare_versions", out)
@@ -165,18 +184,50 @@ class TestWorkshopSequence:
                            if c.cell_type == "code" and ("paginate(" in c.source or "versions_table(" in c.source)]
         assert by_hand == helper and "Accuracy" in by_hand, "the Search-by-hand table equals the helper's"
 
-    def test_05_approves_then_rolls_back(self, out):
-        run("05_approve_and_manage_lifecycle", out)
-        v1, v2 = versions(aws.client("sagemaker"), GROUP)
-        assert v1["ModelApprovalStatus"] == "Approved"
-        assert v2["ModelApprovalStatus"] == "Rejected"
-        assert v2["ApprovalDescription"].startswith("Rolled back")
-        text = outputs_text(out / "05_approve_and_manage_lifecycle.ipynb")
-        assert "deployments now take version 2" in text and "deployments now take version 1" in text
-        for change in ("version 1 -> Approved", "version 2 -> Approved", "version 2 -> Rejected"):
-            assert f"SageMaker Model Package State Change: {change}" in text, change
+    def test_05_approves_both_and_puts_the_newest_in_production(self, out):
+        run("05_review_and_approve", out)
+        sm = aws.client("sagemaker")
+        v1, v2 = versions(sm, GROUP)
+        assert (v1["ModelApprovalStatus"], v2["ModelApprovalStatus"]) == ("Approved", "Approved")
+        assert v1["ModelLifeCycle"]["Stage"] == "Archived" and v1["ModelLifeCycle"]["StageStatus"] == "Retired"
+        assert {k: v2["ModelLifeCycle"][k] for k in ("Stage", "StageStatus")} == {"Stage": "Production", "StageStatus": "Approved"}
+        assert v1["ModelCard"]["ModelCardStatus"] == "Approved", "the card is approved with the version"
+        assert json.loads(v1["ModelCard"]["ModelCardContent"])["intended_uses"]["risk_rating"] == "High", "content kept"
+        text = outputs_text(out / "05_review_and_approve.ipynb")
+        assert "in Production: [2] | newest approved: 2" in text
+        assert "stage of v1: Production/Approved -> Archived/Retired" in text
+        rule = aws.client("events").describe_rule(Name="ml-pipeline-deployer")
+        assert json.loads(rule["EventPattern"])["detail"] == {"ModelPackageGroupName": [GROUP],
+                                                               "ModelApprovalStatus": ["Approved", "Rejected"]}
 
-    def test_06_deploys_the_approved_version(self, out):
+    def test_06_rolls_back_and_reads_the_history_from_the_registry_events(self, out):
+        run("06_roll_back_and_history", out)
+        sm = aws.client("sagemaker")
+        v1, v2 = versions(sm, GROUP)
+        assert v1["ModelApprovalStatus"] == "Approved" and v2["ModelApprovalStatus"] == "Rejected"
+        assert v2["ApprovalDescription"].startswith("Rolled back")
+        assert (v1["ModelLifeCycle"]["Stage"], v2["ModelLifeCycle"]["Stage"]) == ("Production", "Archived")
+        assert v2["ModelLifeCycle"]["StageStatus"] == "Rejected"
+        text = outputs_text(out / "06_roll_back_and_history.ipynb")
+        assert "rolled back: v2 rejected, v1 approved" in text and "deployments now take version 1" in text
+        assert re.search(r"at \S+: version 2; now: version 1", text), "approved_at before the rollback and now"
+        # The history CLI, as a learner runs it after the workshop: every approval and stage change, from the log group.
+        proc = subprocess.run([sys.executable, "-m", "helpers", "history", GROUP, "--json"], capture_output=True,
+                              text=True, timeout=120, cwd=REPO, env=aws.cli_env())
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        entries = json.loads(proc.stdout)
+        moves = [(e["version"], e["change"], e["from"], e["to"]) for e in entries]
+        for expected in [(1, "registered", None, "PendingManualApproval"), (1, "approval", "PendingManualApproval", "Approved"),
+                         (2, "approval", "PendingManualApproval", "Approved"), (2, "approval", "Approved", "Rejected"),
+                         (1, "stage", "Staging/PendingApproval", "Production/Approved"),
+                         (2, "stage", "Production/Approved", "Archived/Rejected"),
+                         (1, "stage", "Archived/Retired", "Production/Approved")]:
+            assert expected in moves, expected
+        kit_made = [e for e in entries if e["change"] == "approval"]
+        assert kit_made and all(e["via"] == "kit" and e["reviewer"] == "workshop reviewer" for e in kit_made)
+        assert all(set(e) >= {"when", "version", "change", "from", "to", "by", "reason"} for e in entries)
+
+    def test_07_the_deployer_makes_the_endpoint_serve_the_version_in_production(self, out):
         run("07_deploy_approved_version", out)
         sm = aws.client("sagemaker")
         model = sm.describe_model(ModelName="ml-pipeline-model-v1")
@@ -185,18 +236,26 @@ class TestWorkshopSequence:
         endpoint = sm.describe_endpoint(EndpointName="ml-pipeline-endpoint")
         assert endpoint["EndpointConfigName"] == "ml-pipeline-model-v1-config"
         assert endpoint["EndpointStatus"] == "InService"
+        in_production = [d["ModelPackageVersion"] for d in versions(sm, GROUP) if d["ModelLifeCycle"]["Stage"] == "Production"]
+        assert in_production == [1]
+        text = outputs_text(out / "07_deploy_approved_version.ipynb")
+        assert "$ python -m helpers deployer --once" in text
+        assert "endpoint ml-pipeline-endpoint created, serving v1" in text
+        assert "-> version 1, Approved, stage Production/Approved" in text
         registered = versions(sm, GROUP)[0]["CustomerMetadataProperties"]["accuracy"]
-        assert f"(registry says {registered})" in outputs_text(out / "07_deploy_approved_version.ipynb")
-        line = next(l for l in outputs_text(out / "07_deploy_approved_version.ipynb").splitlines() if "registry says" in l)
+        assert f"(registry says {registered})" in text
+        line = next(l for l in text.splitlines() if "registry says" in l)
         assert line.split("rows: ")[1].split(" ")[0] == registered, "the artifact reproduces the registered accuracy"
 
-    def test_07_registers_with_the_cli(self, out):
+    def test_08_registers_with_the_cli(self, out):
         run("08_automate_with_aws_cli", out)
         (cli_version,) = versions(aws.client("sagemaker"), CLI_GROUP)
         assert cli_version["ModelApprovalStatus"] == "Approved"
         assert cli_version["ApprovalDescription"] == "Approved at registration by the CLI automation"
         assert cli_version["InferenceSpecification"]["Containers"][0]["Image"] == IMAGE
-        assert "$ aws sagemaker create-model-package" in outputs_text(out / "08_automate_with_aws_cli.ipynb")
+        text = outputs_text(out / "08_automate_with_aws_cli.ipynb")
+        assert "$ aws sagemaker create-model-package" in text
+        assert "[[1, 'Production', 'Approved']]" in text, "search by stage from the CLI"
 
     def test_sagemaker_sdk_reads_what_the_notebooks_registered(self, out):
         from sagemaker.core.resources import ModelPackage
@@ -218,7 +277,7 @@ class TestWorkshopSequence:
         noisy = [line for line in (proc.stdout + proc.stderr).splitlines()
                  if re.search(r"\bERROR\b|warning", line, re.IGNORECASE)]
         assert noisy == [], noisy
-        assert "ran 8 notebooks" in proc.stdout
+        assert "ran 9 notebooks" in proc.stdout
         after = {g: [(v["ModelPackageVersion"], v["ModelApprovalStatus"]) for v in versions(sm, g)] for g in (GROUP, CLI_GROUP)}
         assert after == before == {GROUP: [(1, "Approved"), (2, "Rejected")], CLI_GROUP: [(1, "Approved")]}
         FAULT_FREE["view"] = registry_view()
@@ -233,19 +292,23 @@ class TestWorkshopSequence:
             iam.get_role(RoleName="SageMakerExecutionRole")
         assert aws.client("events").list_rules()["Rules"] == []
         assert aws.client("sqs").list_queues().get("QueueUrls", []) == []
+        assert aws.client("logs").describe_log_groups()["logGroups"] == []
+        assert aws.client("logs").describe_resource_policies()["resourcePolicies"] == []
         run("09_cleanup", out / "twice")
         assert "no group ml-pipeline-model-group" in outputs_text(out / "twice" / "09_cleanup.ipynb")
 
 
 ACCOUNT = "123456789012"
-PERMISSION_POLICIES = ("registrar", "approver", "operator", "role-admin", "promoter", "deployer-admin")
+# deployer-admin is not here: no recorded run installs the Lambda deployer (in Studio an administrator does);
+# tests/test_deployer.py checks that policy against the install and uninstall calls.
+PERMISSION_POLICIES = ("registrar", "approver", "operator", "role-admin", "promoter")
 
 
 def _coverage(run: str, acct: Account, **render) -> tuple[dict[str, set[str]], list[str]]:
     """For one recorded run: which policies allow each action it used, and every call none allows."""
     ops = read_jsonl(oplog_path(run))
     assert len(ops) > 100, f"the {run} run recorded {len(ops)} calls: run the whole test suite (it records them)"
-    assert any(op["argv"][0].endswith("aws") for op in ops), "the aws CLI's calls (notebook 07) are recorded too"
+    assert any(op["argv"][0].endswith("aws") for op in ops), "the aws CLI's calls (notebook 08) are recorded too"
     policies = {name: iam.document(name, account=acct.account, region=acct.region, **render) for name in PERMISSION_POLICIES}
     allowed_by: dict[str, set[str]] = {}
     denied = []
@@ -260,15 +323,43 @@ def _coverage(run: str, acct: Account, **render) -> tuple[dict[str, set[str]], l
     return allowed_by, denied
 
 
-def test_the_shipped_policies_allow_every_workshop_call_and_nothing_more():
-    """Every call of the recorded runs (local 00-08 twice over, and AWS mode as a Studio role) is allowed
+@pytest.fixture
+def recorded_runs(local_backend, tmp_path_factory):
+    """The recordings the coverage and loopback tests read; made here when this session has not made them.
+
+    In a whole run, TestWorkshopSequence (local) and test_aws_mode's Studio run record them first. Run
+    alone, this fixture runs the local workshop (00-09, kernels and the aws CLI included) in-process, and
+    the Studio run as a child pytest writing into this session's folder.
+    """
+    if len(read_jsonl(oplog_path("local"))) <= 100:
+        backend.reset()
+        os.environ["WORKSHOP_OPLOG"] = str(oplog_path("local"))
+        try:
+            notebook_runner.run_workshop(output_dir=tmp_path_factory.mktemp("recorded-local"))
+            run("09_cleanup", tmp_path_factory.mktemp("recorded-cleanup"))
+        finally:
+            os.environ.pop("WORKSHOP_OPLOG", None)
+    if len(read_jsonl(oplog_path("aws-studio"))) <= 100:
+        env = {**os.environ, "PARENT_TEST_OPLOG_DIR": str(oplog_path("aws-studio").parent)}
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                               "tests/test_aws_mode.py::test_the_whole_workshop_in_studio_mode"],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def test_the_shipped_policies_allow_every_workshop_call_and_nothing_more(recorded_runs):
+    """Every call of the recorded runs (local 00-09, 00-08 twice, and AWS mode as a Studio role) is allowed
     by the registrar, approver, operator or role-admin policy, and those grant no action the runs did not use."""
     studio_arn = f"arn:aws:iam::{ACCOUNT}:role/service-role/{STUDIO_ROLE}"
     local_used, local_denied = _coverage("local", Account("us-east-1", ACCOUNT, {}), bucket=BUCKET)
     studio_used, studio_denied = _coverage(
         "aws-studio", Account(STUDIO_REGION, ACCOUNT, {STUDIO_ROLE: studio_arn}),
         bucket=f"sagemaker-{STUDIO_REGION}-{ACCOUNT}", role_name=f"service-role/{STUDIO_ROLE}")
-    assert local_denied + studio_denied == []
+    (REPO / "build" / "test-output" / "iam-denied.txt").unlink(missing_ok=True)
+    if local_denied + studio_denied:  # the whole list, for whoever fixes a policy
+        (REPO / "build" / "test-output").mkdir(parents=True, exist_ok=True)
+        (REPO / "build" / "test-output" / "iam-denied.txt").write_text("\n".join(sorted(set(local_denied + studio_denied))) + "\n")
+    assert local_denied + studio_denied == [], "see build/test-output/iam-denied.txt"
     used = {**local_used}
     for action, who in studio_used.items():
         used.setdefault(action, set()).update(who)
@@ -312,7 +403,7 @@ def test_out_of_order_stops_with_one_sentence(clean_backend, tmp_path):
     run("01_create_model_package_group", tmp_path)
     with pytest.raises(WorkshopError, match="run 02_register_v1_from_s3 first"):
         run("03_attach_metadata_and_metrics", tmp_path)
-    with pytest.raises(WorkshopError, match="run 05_approve_and_manage_lifecycle first"):
+    with pytest.raises(WorkshopError, match="run 05_review_and_approve first"):
         run("07_deploy_approved_version", tmp_path)
     assert aws.client("sagemaker").list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"] == []
 
@@ -327,7 +418,7 @@ def test_every_exercise_solution_runs_after_its_notebook(clean_backend, tmp_path
 
     outputs = {}
     for path in notebook_runner.notebooks():
-        if path.stem.startswith("08_"):
+        if path.stem.startswith("09_"):
             continue
         nb = nbformat.read(path, as_version=4)
         solutions = [m.group(2) for c in nb.cells if c.cell_type == "markdown" for m in SOLUTION.finditer(c.source)]
@@ -338,14 +429,16 @@ def test_every_exercise_solution_runs_after_its_notebook(clean_backend, tmp_path
         outputs[path.stem] = [_cell_text(cell) for cell in executed.cells[len(executed.cells) - len(solutions):]]
     assert {k: len(v) for k, v in outputs.items()} == {
         "00_setup": 1, "01_create_model_package_group": 2, "02_register_v1_from_s3": 1,
-        "03_attach_metadata_and_metrics": 1, "04_compare_versions": 1, "05_approve_and_manage_lifecycle": 1,
-        "07_deploy_approved_version": 1, "08_automate_with_aws_cli": 1}
+        "03_attach_metadata_and_metrics": 1, "04_compare_versions": 1, "05_review_and_approve": 1,
+        "06_roll_back_and_history": 1, "07_deploy_approved_version": 1, "08_automate_with_aws_cli": 1}
     assert "ml-pipeline-bucket" in outputs["00_setup"][0]
     assert "ml-pipeline-experiments" in outputs["01_create_model_package_group"][0]
     assert "failed to satisfy constraint" in outputs["01_create_model_package_group"][1]
     assert outputs["03_attach_metadata_and_metrics"][0].split() == ["Ada", "False"]
     assert "false negatives" in outputs["04_compare_versions"][0]
-    assert "back to the reviewed baseline" in outputs["05_approve_and_manage_lifecycle"][0]
+    assert "Staging []" in outputs["05_review_and_approve"][0] and "Archived [1]" in outputs["05_review_and_approve"][0]
+    assert "superseded by v2 (higher AUC)" in outputs["05_review_and_approve"][0]
+    assert "back to the reviewed baseline" in outputs["06_roll_back_and_history"][0]
     assert len(json.loads(outputs["07_deploy_approved_version"][0])) == 2, "two scores"
     assert "[[2, " in outputs["08_automate_with_aws_cli"][0], "the rejected version 2 and its reason"
 
@@ -388,7 +481,7 @@ def test_notebooks_pass_under_nbval(clean_backend):
     assert aws.client("sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"] == []
 
 
-def test_no_process_of_the_tests_left_loopback():
+def test_no_process_of_the_tests_left_loopback(recorded_runs):
     """The guard saw the kernels, the CLI and the servers talk to the local backend, and nothing else."""
     log = read_jsonl(netlog_path())
     connects = [r for r in log if r["kind"] == "connect"]
