@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from .compare import search_with_metrics
+from .lifecycle import stage_of
 from .registry import list_groups, metric_value
 
 
 def summary_rows(session) -> list[dict[str, Any]]:
-    """One row per version in every group: group, version, description, accuracy, approval."""
+    """One row per version in every group: group, version, description, accuracy, status, approval, stage."""
     sm, s3 = session.client("sagemaker"), session.client("s3")
     rows = []
     for group in list_groups(sm):
@@ -17,7 +18,7 @@ def summary_rows(session) -> list[dict[str, Any]]:
         descs, metrics = search_with_metrics(sm, s3, name, progress=False)
         if not descs:
             rows.append({"group": name, "version": None, "description": "(no versions)", "accuracy": None,
-                         "status": None, "approval": None})
+                         "status": None, "approval": None, "stage": None})
         for desc, (stats, _error) in zip(descs, metrics):
             rows.append(
                 {
@@ -27,6 +28,7 @@ def summary_rows(session) -> list[dict[str, Any]]:
                     "accuracy": metric_value(stats, "accuracy"),
                     "status": desc.get("ModelPackageStatus"),
                     "approval": desc.get("ModelApprovalStatus"),
+                    "stage": None if stage_of(desc) == "-" else stage_of(desc),
                 }
             )
     return rows
@@ -34,7 +36,7 @@ def summary_rows(session) -> list[dict[str, Any]]:
 
 def format_table(rows: list[dict[str, Any]]) -> str:
     """A plain-text table for terminals."""
-    headers = ["group", "version", "description", "accuracy", "status", "approval"]
+    headers = ["group", "version", "description", "accuracy", "status", "approval", "stage"]
     cells = [
         [
             str(r["group"]),
@@ -43,6 +45,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             "" if r["accuracy"] is None else f"{r['accuracy']:.4f}",
             str(r["status"] or ""),
             str(r["approval"] or ""),
+            str(r.get("stage") or ""),
         ]
         for r in rows
     ]
