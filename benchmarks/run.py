@@ -1,6 +1,6 @@
 """Benchmarks, each figure measured side by side in one run: ratios, not lone absolute times.
 
-1. The workshop (notebooks 00-07 through papermill) against its floor: as many notebooks that only
+1. The workshop (notebooks 00-08 through papermill) against its floor: as many notebooks that only
    import helpers and make one backend call. Plus each notebook's time and ``import helpers``.
 2. Comparing a group of N versions behind the backend's per-request latency: the kit's versions
    DataFrame against the naive loop (list, then describe each version and get each metrics file in
@@ -8,7 +8,8 @@
 3. Registering versions one after another into one group (per block of 100, early against late blocks) and
    restarting the backend with all of them; S3 PutObject per block of 100 objects likewise (moto saves S3
    as one snapshot, so this shows whether writes grow with the bucket).
-4. The install footprint (size of .venv) and, with --with-tests, the test suite's wall time.
+4. The backend's own CPU per request (DescribeModelPackage, a Search page, S3 GetObject), no latency.
+5. The install footprint (size of .venv) and, with --with-tests, the test suite's wall time.
 
 Every backend keeps its state on disk, as learners run it.
 
@@ -141,7 +142,45 @@ def naive(session) -> list[tuple]:
     return rows
 
 
-def bench_compare(tmp: Path, n: int, latency_ms: float) -> dict:
+def _server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the backend process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_service_time(tmp: Path, n: int) -> dict:
+    """The backend's own CPU per request, no injected latency: DescribeModelPackage, a Search page, S3 GetObject.
+
+    ``n`` sequential requests of each kind; the backend process's CPU time (``/proc/<pid>/stat``) before
+    and after, divided by ``n``. The client's wall time per request is beside it (client CPU + server + loopback).
+    """
+    from helpers import aws, backend, registry
+
+    status = own_backend(tmp / "service-time")
+    try:
+        make_versions(min(n, 200))
+        sm, s3 = aws.client("sagemaker"), aws.client("s3")
+        arns = [v["ModelPackageArn"] for v in registry.list_versions(sm, "bench")]
+        expression = {"Filters": [{"Name": "ModelPackageGroupName", "Operator": "Equals", "Value": "bench"}]}
+        calls = {
+            "DescribeModelPackage": lambda i: sm.describe_model_package(ModelPackageName=arns[i % len(arns)]),
+            "Search (page of 100)": lambda i: sm.search(Resource="ModelPackage", SearchExpression=expression, MaxResults=100),
+            "S3 GetObject (metrics file)": lambda i: s3.get_object(Bucket="bench-bucket", Key=f"metrics/{i % len(arns) + 1}.json")["Body"].read(),
+        }
+        rows = {}
+        for name, call in calls.items():
+            call(0)  # warm: first-use imports and caches on both sides
+            cpu, start = _server_cpu_s(status.pid), time.perf_counter()
+            for i in range(n):
+                call(i)
+            wall, cpu = time.perf_counter() - start, _server_cpu_s(status.pid) - cpu
+            rows[name] = {"server_cpu_ms": round(cpu / n * 1000, 2), "client_wall_ms": round(wall / n * 1000, 2)}
+    finally:
+        backend.stop()
+    return {"requests_each": n, "rows": rows}
+
+
+def bench_compare(tmp: Path, n: int, latency_ms: float, naive_from: dict | None = None) -> dict:
     from helpers import aws, backend, compare
 
     own_backend(tmp / f"compare-{n}")
@@ -161,9 +200,14 @@ def bench_compare(tmp: Path, n: int, latency_ms: float) -> dict:
         frame = compare.versions_frame(session, "bench", max_workers=WORKERS, progress=False)
         kit = time.perf_counter() - start
         kit_rows = [(v, r["approval"], r["accuracy"]) for v, r in frame.iterrows()]
-        start = time.perf_counter()
-        slow_rows = naive(session)
-        slow = time.perf_counter() - start
+        if naive_from is None:
+            start = time.perf_counter()
+            slow_rows = naive(session)
+            slow = time.perf_counter() - start
+        else:  # too long to wait for at this latency: the rows without latency, the time scaled by requests
+            backend.set_faults(latency_ms=0)
+            slow_rows = naive(session)
+            slow = naive_from["naive_s"] * (math.ceil(n / 100) + 2 * n) / naive_from["requests"]["naive"]
     finally:
         backend.stop()
     pages = math.ceil(n / 100)
@@ -173,6 +217,7 @@ def bench_compare(tmp: Path, n: int, latency_ms: float) -> dict:
         "floor_s": round(floor, 2), "speedup_vs_naive": round(slow / kit, 1), "kit_vs_floor": round(kit / floor, 2),
         "same_rows": kit_rows == slow_rows,
         "requests": {"kit": pages + n, "naive": math.ceil(n / 100) + 2 * n},
+        "naive_extrapolated_from": naive_from["versions"] if naive_from else None,
     }
 
 
@@ -268,8 +313,19 @@ def markdown(result: dict) -> str:
     for c in result["compare"]:
         lines.append(f"| {c['versions']} | {c['latency_ms']:g} ms | {c['kit_s']} s | {c['naive_s']} s | {c['floor_s']} s | "
                      f"{c['speedup_vs_naive']}x | {c['kit_vs_floor']} | {'yes' if c['same_rows'] else 'NO'} |")
+    extrapolated = [c for c in result["compare"] if c.get("naive_extrapolated_from")]
+    if extrapolated:
+        lines += ["", *[f"Naive loop at {c['versions']:,} versions: extrapolated from the {c['naive_extrapolated_from']:,}-version "
+                        "row by request count (its rows were checked without latency)." for c in extrapolated]]
     lines += ["", f"Floor: the fewest requests the API allows (one Search per 100 versions plus one get per metrics "
               f"file), {WORKERS} at a time, each taking the injected latency. Clients (and pandas) are loaded before timing.", ""]
+    service = result.get("service_time")
+    if service:
+        lines += ["## Service time per request (no injected latency)", "",
+                  "| request | backend CPU per request | client wall per request |", "|---|--:|--:|",
+                  *[f"| {k} | {v['server_cpu_ms']} ms | {v['client_wall_ms']} ms |" for k, v in service["rows"].items()], "",
+                  f"{service['requests_each']} sequential requests of each kind against a backend with state on disk; "
+                  "backend CPU from `/proc/<pid>/stat` (user + system) before and after.", ""]
     reg, s3w = result.get("registration"), result.get("s3_writes")
     if reg and s3w:
         lines += ["## Writes one after another", "",
@@ -305,11 +361,15 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quick:
             print("workshop vs floor ...", flush=True)
             result["workshop"] = bench_workshop(tmp)
-        sizes = [(20, 5.0)] if args.quick else [(100, 50.0), (1000, 50.0), (10000, 5.0)]
+        print("service time per request ...", flush=True)
+        result["service_time"] = bench_service_time(tmp, 20 if args.quick else 200)
+        sizes = [(20, 5.0), (40, 5.0)] if args.quick else [(100, 50.0), (1000, 50.0), (10000, 50.0)]
         result["compare"] = []
         for n, latency in sizes:
             print(f"compare {n} versions at {latency:g} ms ...", flush=True)
-            result["compare"].append(bench_compare(tmp, n, latency))
+            # the largest size's naive loop (hours at 50 ms) is scaled from the one before, by request count
+            base = result["compare"][-1] if n == sizes[-1][0] and len(sizes) > 2 or (args.quick and n == 40) else None
+            result["compare"].append(bench_compare(tmp, n, latency, naive_from=base))
         reg_sizes, s3_sizes = ([100, 300], [100, 300]) if args.quick else ([100, 1000, 10000], [100, 1000])
         print(f"register {reg_sizes[-1]} versions, then restart ...", flush=True)
         result["registration"] = bench_registration(tmp, reg_sizes)
