@@ -308,7 +308,7 @@ def markdown(result: dict) -> str:
                   "| notebook | seconds |", "|---|--:|", *[f"| {k} | {v} |" for k, v in w["notebooks"].items()], ""]
     lines += [f"`import helpers`: {result['import_helpers_s'] * 1000:.0f} ms (goal < 300 ms).", ""]
     lines += ["## Comparing N versions behind per-request latency", "",
-              "| versions | latency | kit | naive loop | floor | kit vs naive (goal >= 20x) | kit / floor (goal <= 2) | same rows |",
+              "| versions | latency | kit | naive loop | floor | kit vs naive (goal >= 20x) | kit / floor (goal: 1,000 <= 1.5, 10,000 <= 2.0) | same rows |",
               "|--:|--:|--:|--:|--:|--:|--:|:-:|"]
     for c in result["compare"]:
         lines.append(f"| {c['versions']} | {c['latency_ms']:g} ms | {c['kit_s']} s | {c['naive_s']} s | {c['floor_s']} s | "
