@@ -27,6 +27,10 @@ def aws_executable() -> str:
     return found
 
 
+def _last_error_line(proc: subprocess.CompletedProcess) -> str:
+    return proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit code {proc.returncode}"
+
+
 def run(*args: str, region: str | None = None, check: bool = True, show: bool = True) -> Any:
     """Run ``aws ARGS --output json``; return the parsed answer (None if empty).
 
@@ -44,8 +48,7 @@ def run(*args: str, region: str | None = None, check: bool = True, show: bool = 
     if not check:
         return proc
     if proc.returncode != 0:
-        message = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit code {proc.returncode}"
-        raise WorkshopError(f"The aws command failed: {message}")
+        raise WorkshopError(f"The aws command failed: {_last_error_line(proc)}")
     return json.loads(proc.stdout) if proc.stdout.strip() else None
 
 
@@ -60,6 +63,5 @@ def kit(*args: str, region: str | None = None) -> str:
     proc = subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True, text=True,
                           env=cli_env(region), timeout=300)
     if proc.returncode != 0:
-        message = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit code {proc.returncode}"
-        raise WorkshopError(f"The command failed: {message}")
+        raise WorkshopError(f"The command failed: {_last_error_line(proc)}")
     return proc.stdout

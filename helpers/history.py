@@ -179,7 +179,7 @@ def wait_until_recorded(session, group: str, kit_records: list[dict[str, Any]] |
     Locally events are written before the call returns; on AWS they take seconds to reach the log.
     """
     from .config import backend_mode
-    from .registry import describe_versions
+    from .registry import list_versions
 
     if backend_mode() == "local":
         timeout = 0  # the local backend writes the event before the call that caused it returns
@@ -191,7 +191,7 @@ def wait_until_recorded(session, group: str, kit_records: list[dict[str, Any]] |
         for e in found:
             latest.setdefault(e["version"], {})[e["change"] if e["change"] == "stage" else "approval"] = e["to"]
         current = {d["ModelPackageVersion"]: {"approval": d.get("ModelApprovalStatus"), "stage": stage_of(d)}
-                   for d in describe_versions(sm, group)}
+                   for d in list_versions(sm, group)}  # summaries carry status and stage
         caught_up = all(latest.get(v, {}).get("approval") == c["approval"]
                         and latest.get(v, {}).get("stage", "-") == c["stage"] for v, c in current.items())
         if caught_up or time.monotonic() > deadline:

@@ -62,13 +62,13 @@ def follow_approvals(sm, group: str, reason: str) -> list[tuple[int, str, str]]:
     A version leaving Production becomes ``Archived/Retired`` if it is still approved (superseded) and
     ``Archived/Rejected`` if it was rejected (rolled back). Returns ``(version, from, to)`` per change.
     """
-    from .registry import describe_versions, latest_approved
+    from .registry import latest_approved, list_versions
 
     newest = latest_approved(sm, group)
     changes = []
-    # Read each version directly, not through Search: on AWS, Search is eventually consistent and could
-    # miss the version that entered Production a moment ago.
-    for desc in (d for d in describe_versions(sm, group) if (d.get("ModelLifeCycle") or {}).get("Stage") == "Production"):
+    # The listing's summaries carry each version's stage (one request per 100 versions). Not Search: on
+    # AWS it is eventually consistent and could miss the version that entered Production a moment ago.
+    for desc in (d for d in list_versions(sm, group) if (d.get("ModelLifeCycle") or {}).get("Stage") == "Production"):
         if newest and desc["ModelPackageArn"] == newest["ModelPackageArn"]:
             continue
         status = "Rejected" if desc.get("ModelApprovalStatus") == "Rejected" else "Retired"

@@ -119,15 +119,15 @@ def find_version_by_sha256(sm, group: str, sha256: str) -> dict[str, Any] | None
 
 
 def latest_approved(sm, group: str) -> dict[str, Any] | None:
-    """The newest Approved version of ``group`` (full description), or None."""
-    pages = sm.get_paginator("list_model_packages").paginate(
-        ModelPackageGroupName=group, ModelApprovalStatus="Approved"
-    )
-    approved = [s for page in pages for s in page["ModelPackageSummaryList"]]
-    if not approved:
-        return None
-    newest = max(approved, key=lambda s: s.get("ModelPackageVersion", 0))
-    return sm.describe_model_package(ModelPackageName=newest["ModelPackageArn"])
+    """The newest Approved version of ``group`` (full description), or None.
+
+    The query is the deployer's own (:func:`helpers.deployer.newest_approved`), so the notebooks and the
+    deployer can never disagree on which version that is.
+    """
+    from .deployer import newest_approved
+
+    newest = newest_approved(sm, group)
+    return sm.describe_model_package(ModelPackageName=newest["ModelPackageArn"]) if newest else None
 
 
 def describe_version(sm, name: str) -> dict[str, Any]:

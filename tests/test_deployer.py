@@ -249,6 +249,17 @@ def test_subscribing_twice_keeps_one_rule_one_target_and_a_queue_policy_for_that
     assert deployer.unsubscribe(session) == []
 
 
+def _allowed_by(policy: dict, calls: list[dict]) -> tuple[set[str], list]:
+    """The IAM actions ``calls`` needed, and each (operation, need) that ``policy`` does not allow."""
+    used, denied = set(), []
+    for call in calls:
+        for need in needs(call, Account(REGION, ACCOUNT, {})):
+            used.add(need.action)
+            if not iam.allowed(policy, need.action, need.resource, **need.context_dict()):
+                denied.append((call["operation"], need))
+    return used, denied
+
+
 def _recorder(session) -> list[dict]:
     """Every API call the session's clients make from now on, as the policy-coverage test records them."""
     calls: list[dict] = []
@@ -272,12 +283,7 @@ def test_the_deployer_policy_allows_every_call_it_makes_and_nothing_more(worksho
         deployer.reconcile(sm, GROUP, ENDPOINT, workshop["role"])
     deployer.reconcile(sm, GROUP, ENDPOINT, workshop["role"])
     policy = iam.document("deployer", account=ACCOUNT, region=REGION, group=GROUP, role_name=ROLE)
-    used, denied = set(), []
-    for call in calls:
-        for need in needs(call, Account(REGION, ACCOUNT, {})):
-            used.add(need.action)
-            if not iam.allowed(policy, need.action, need.resource, **need.context_dict()):
-                denied.append((call["operation"], need))
+    used, denied = _allowed_by(policy, calls)
     assert denied == []
     assert {"sagemaker:CreateModel", "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "iam:PassRole"} <= used
     assert iam.granted_actions(policy) - used == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
@@ -343,12 +349,7 @@ def test_the_lambda_install_and_uninstall(workshop):
         "no function ml-pipeline-deployer", "no rule ml-pipeline-deployer", "no role ml-pipeline-deployer-role"]
 
     admin = iam.document("deployer-admin", account=ACCOUNT, region=REGION)
-    used, denied = set(), []
-    for call in calls:
-        for need in needs(call, Account(REGION, ACCOUNT, {})):
-            used.add(need.action)
-            if not iam.allowed(admin, need.action, need.resource, **need.context_dict()):
-                denied.append((call["operation"], need))
+    used, denied = _allowed_by(admin, calls)
     assert denied == []
     assert iam.granted_actions(admin) - used == set()
 

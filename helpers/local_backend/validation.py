@@ -99,13 +99,8 @@ def _errors(shape, value: Any, path: str, out: list[str]) -> None:
         for constraint in _size_constraints(shape.metadata, len(value)):
             fail(constraint)
         for i, item in enumerate(value, start=1):
-            if shape.member.type_name in ("structure", "list", "map"):
-                _errors(shape.member, item, f"{path}.{i}.member", out)
-            else:
-                broken = _scalar_constraints(shape.member, item)
-                if broken:
-                    fail(f"Member must satisfy constraint: [{', '.join(broken)}]")
-                    return
+            if not _element(shape.member, item, f"{path}.{i}.member", out, fail, "Member"):
+                return
     elif kind == "map" and isinstance(value, dict):
         for constraint in _size_constraints(shape.metadata, len(value)):
             fail(constraint)
@@ -114,16 +109,22 @@ def _errors(shape, value: Any, path: str, out: list[str]) -> None:
             if broken:
                 fail(f"Map keys must satisfy constraint: [{', '.join(broken)}]")
                 return
-            if shape.value.type_name in ("structure", "list", "map"):
-                _errors(shape.value, item, f"{path}.{key}", out)
-            else:
-                broken = _scalar_constraints(shape.value, item)
-                if broken:
-                    fail(f"Map value must satisfy constraint: [{', '.join(broken)}]")
-                    return
+            if not _element(shape.value, item, f"{path}.{key}", out, fail, "Map value"):
+                return
     else:
         for constraint in _scalar_constraints(shape, value):
             fail(constraint)
+
+
+def _element(shape, item: Any, path: str, out: list, fail, what: str) -> bool:
+    """Check one list member or map value; False when a scalar one broke a constraint (reported once)."""
+    if shape.type_name in ("structure", "list", "map"):
+        _errors(shape, item, path, out)
+        return True
+    broken = _scalar_constraints(shape, item)
+    if broken:
+        fail(f"{what} must satisfy constraint: [{', '.join(broken)}]")
+    return not broken
 
 
 def _join(path: str, member: str) -> str:
