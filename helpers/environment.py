@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata as md
+import importlib.util
 import sys
 from dataclasses import dataclass
 
@@ -56,42 +56,76 @@ def _aws_cli_check(purpose: str) -> Check:
 
 
 def _sdk_check() -> Check:
-    """Either SDK line will do (the kit never replaces one with the other): import its resource classes.
+    """Either SDK line will do (the kit never replaces one with the other): find its package, do not import it.
 
     The line reads e.g. ``v2 (sagemaker 2.257.7, sagemaker-core 1.0.78)``."""
     from . import sdk
     from .errors import WorkshopError
 
     try:
-        sdk.resources()
-        return Check("sagemaker SDK", True, sdk.line())
+        line = sdk.line()
     except WorkshopError as exc:
         return Check("sagemaker SDK", False, str(exc))
-    except Exception as exc:  # noqa: BLE001 - an SDK that fails on import is a FAIL line, not a crash
-        return Check("sagemaker SDK", False, f"{type(exc).__name__}: {exc}")
+    package = sdk.package()
+    if importlib.util.find_spec(package) is None:
+        return Check("sagemaker SDK", False, f"{line} is recorded as installed but its package `{package}` is not "
+                                             "on this kernel's path -> run `make setup`, then restart the kernel")
+    return Check("sagemaker SDK", True, line)
 
 
-def _import_check(module: str, dist: str, purpose: str) -> Check:
+def tested_ranges() -> dict[str, str]:
+    """The kit's own version range of each dependency (from its installed metadata), e.g. ``{"pandas": "<4,>=3.0"}``.
+
+    Empty when the kit is not installed as a package (the checks then report versions without ranges)."""
+    from packaging.requirements import Requirement
+
     try:
-        importlib.import_module(module)
-        return Check(dist, True, f"{md.version(dist)} ({purpose})")
-    except Exception as exc:  # noqa: BLE001 - any import failure is a FAIL line, not a crash
-        return Check(dist, False, f"{type(exc).__name__}: {exc} -> run `make setup`")
+        required = md.requires("model-registry-workshop") or []
+    except md.PackageNotFoundError:
+        return {}
+    ranges = {}
+    for text in required:
+        req = Requirement(text)
+        if req.marker is None:  # the base dependencies, not the extras
+            ranges[req.name.lower()] = str(req.specifier)
+    return ranges
+
+
+def _package_check(module: str, dist: str, purpose: str, ranges: dict[str, str]) -> Check:
+    """Found on the path, at a version inside the kit's tested range: read from metadata, nothing imported."""
+    from packaging.specifiers import SpecifierSet
+
+    try:
+        version = md.version(dist)
+    except md.PackageNotFoundError:
+        return Check(dist, False, "not installed -> run `make setup` (or `pip install -e .` in the kit)")
+    if importlib.util.find_spec(module) is None:
+        return Check(dist, False, f"{version} is recorded as installed but `{module}` is not on this kernel's "
+                                  "path -> run `make setup`, then restart the kernel")
+    tested = ranges.get(dist.lower())
+    if tested and version not in SpecifierSet(tested):
+        return Check(dist, False, f"{version} is outside the kit's tested range {tested} -> run `make setup` "
+                                  "(or `pip install -e .` in the kit), then restart the kernel")
+    return Check(dist, True, f"{version} ({purpose})")
 
 
 def dependency_checks() -> list[Check]:
-    """Import each dependency and report its installed version (or why it failed).
+    """Find each dependency and report its installed version against the kit's tested range (or why it failed).
 
-    The ``aws`` program runs in the background meanwhile: importing ``awscli`` into the kernel would
-    put awscli's own botocore on the kernel's import path.
+    Nothing is imported: finding a package and reading its version from metadata takes milliseconds, while
+    importing them all took seconds (the SDK alone over one). Each notebook imports what it uses, and an
+    import failure there names the package. The ``aws`` program is run (``aws --version``) in the
+    background meanwhile: it is a program of its own, and importing ``awscli`` into the kernel would put
+    awscli's own botocore on the kernel's import path.
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    ranges = tested_ranges()
     with ThreadPoolExecutor(max_workers=1) as pool:
         cli = {dist: pool.submit(_aws_cli_check, purpose) for _, dist, purpose in DEPENDENCIES if dist == "awscli"}
-        imported = {dist: _sdk_check() if dist == "sagemaker SDK" else _import_check(module, dist, purpose)
-                    for module, dist, purpose in DEPENDENCIES if dist not in cli}
-        return [python_check(), *(cli[dist].result() if dist in cli else imported[dist] for _, dist, _ in DEPENDENCIES)]
+        found = {dist: _sdk_check() if dist == "sagemaker SDK" else _package_check(module, dist, purpose, ranges)
+                 for module, dist, purpose in DEPENDENCIES if dist not in cli}
+        return [python_check(), *(cli[dist].result() if dist in cli else found[dist] for _, dist, _ in DEPENDENCIES)]
 
 
 def backend_check() -> Check:
