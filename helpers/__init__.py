@@ -17,8 +17,9 @@ The registry:  registry (groups, versions, approvals as calls), registry_inputs 
                table), studio_links (where to look in Studio, AWS mode).
 Deploying:     deployer (approval events -> the endpoint serves the newest approved version; stdlib and
                boto3 only, so it is also the Lambda function's code), deployer_lambda (that function on AWS).
-Running:       notebook_runner (papermill), aws_cli (the aws program and the kit's own CLI from a notebook), sdk (the SageMaker
-               SDK line installed, v3 or v2: resource classes, shapes, image lookup), errors.
+Running:       notebook_runner (papermill), aws_cli (the aws program and the kit's own CLI from a notebook),
+               aws_cli_worker (the aws CLI kept running for those commands), sdk (the SageMaker SDK line
+               installed, v3 or v2: resource classes, shapes, image lookup), errors.
 
 ``local_backend/`` is the local AWS endpoint, a process of its own; only ``backend`` talks to it.
 """
