@@ -34,6 +34,64 @@ def service_of(environ) -> str:
     return service or "*"
 
 
+class _BodyAlreadyRead:
+    """The connection's reader once the request body has been read whole: ``read`` finds nothing more.
+
+    After each response werkzeug drains whatever the client sent beyond the request (it expects to
+    close the connection next); on a kept-alive connection that would swallow the next request. Lines
+    (the next request line and its headers) still come from the real reader.
+    """
+
+    def __init__(self, real):
+        self.real = real
+
+    def read(self, *_args) -> bytes:
+        return b""
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def keep_alive_handler():
+    """moto's request handler, with HTTP/1.1 keep-alive as AWS endpoints offer it.
+
+    werkzeug's development server answers every request with ``Connection: close``, because a request
+    body the application leaves unread would be taken for the next request on the connection. So every
+    request cost a new TCP connection and a new server thread (a third of a client's time per S3 GetObject).
+    Here the body is read whole first (its ``Content-Length``), so the connection is always at the next
+    request's first byte and can stay open. Chunked request bodies keep werkzeug's behaviour: they close.
+    """
+    import io
+
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class KeepAliveHandler(MotoRequestHandler):
+        # The status line, headers and body go out in separate small writes: on a kept-alive connection,
+        # Nagle's algorithm would hold each back until the client's delayed ACK (40 ms a request).
+        disable_nagle_algorithm = True
+
+        def make_environ(self):
+            self.rfile = getattr(self.rfile, "real", self.rfile)  # the previous request's wrapper off
+            environ = super().make_environ()
+            self.body_read = False
+            if environ.get("wsgi.input_terminated"):  # a chunked body: werkzeug's way, and the connection closes
+                return environ
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                return environ  # werkzeug answers it, and closes
+            environ["wsgi.input"] = io.BytesIO(self.rfile.read(length) if length > 0 else b"")
+            self.rfile, self.body_read = _BodyAlreadyRead(self.rfile), True
+            return environ
+
+        def send_header(self, keyword, value):
+            if keyword.lower() == "connection" and value.lower() == "close" and getattr(self, "body_read", False):
+                return  # werkzeug's blanket close: not needed, the whole body was read
+            super().send_header(keyword, value)
+
+    return KeepAliveHandler
+
+
 def _cache_moto_module_list() -> None:
     """moto's dispatcher lists moto's package folder (a listdir and ~150 isdir calls) on every request to
     find the service; the folder does not change while the backend runs, so list it once. This was a
@@ -135,7 +193,6 @@ def main(argv: list[str] | None = None) -> None:
     # werkzeug logs every request at INFO (one formatted line per request in backend.log); warnings and errors stay.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
     from . import faults
@@ -147,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     started_at = time.time()
     server = make_server(
         "127.0.0.1", args.port, build_app(args.state_dir, plan, started_at, args.ephemeral),
-        threaded=True, request_handler=MotoRequestHandler,
+        threaded=True, request_handler=keep_alive_handler(),
     )
     # Do not wait for clients' keep-alive connections when stopping: every write is already on disk.
     server.daemon_threads = True
