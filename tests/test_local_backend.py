@@ -344,3 +344,34 @@ def test_an_operation_the_backend_does_not_serve_is_named_in_an_error(clean_back
     assert err.value.response["Error"]["Code"] == "UnsupportedOperation"
     assert "does not support SageMaker ListInferenceComponents" in err.value.response["Error"]["Message"]
     assert err.value.response["ResponseMetadata"]["RetryAttempts"] == 0
+
+
+def test_a_connection_stays_open_for_the_next_request(clean_backend):
+    """HTTP/1.1 keep-alive, as AWS endpoints and botocore's connection pool expect: one connection, many
+    requests, also after a request whose body the application never reads."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    from helpers.local_backend import HEALTH_PATH
+
+    url = urlsplit(clean_backend.endpoint)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        conn.request("GET", HEALTH_PATH)
+        first = conn.getresponse()
+        first.read()
+        sock = conn.sock
+        assert first.status == 200 and (first.getheader("Connection") or "").lower() != "close"
+        conn.request("POST", HEALTH_PATH, body=b"x" * 70_000)  # a body nobody reads: it must not become a request
+        unread = conn.getresponse()
+        unread.read()
+        conn.request("GET", HEALTH_PATH)
+        after = conn.getresponse()
+        assert after.status == 200 and json.loads(after.read())["kit"], "the next request was read from its first byte"
+        assert conn.sock is sock, "all three requests went over one connection"
+    finally:
+        conn.close()
+    s3 = aws.client("s3")  # and through botocore: a write with a body, then reads, on the pooled connection
+    s3.create_bucket(Bucket="keep-alive")
+    s3.put_object(Bucket="keep-alive", Key="k", Body=b"y" * 200_000)
+    assert [len(s3.get_object(Bucket="keep-alive", Key="k")["Body"].read()) for _ in range(3)] == [200_000] * 3
