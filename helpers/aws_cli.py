@@ -100,7 +100,7 @@ def run(*args: str, region: str | None = None, check: bool = True, show: bool = 
     if show:
         print("$ aws " + " ".join(shlex.quote(a) for a in args))
     command, env, timeout = [*args, "--output", "json"], cli_env(region), 120
-    if own_process or not _shared_worker_usable():
+    if own_process or "help" in args or not _shared_worker_usable():  # help pages go through a pager: a terminal's
         proc = subprocess.run([aws_executable(), *command], capture_output=True, text=True, env=env, timeout=timeout)
     else:
         rc, stdout, stderr = _ready_worker(env).run(command, timeout)
