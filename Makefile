@@ -42,12 +42,13 @@ workshop: setup
 	@echo "The registry now holds (explore it in notebooks or with the aws CLI; see README):"
 	@$(PY) -m helpers registry
 
+# PYTEST_ARGS: extra pytest options (the benchmark passes --durations to time these same commands).
 test: setup-test
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 # The quick loop while developing (under a minute): everything but notebook runs, the browser and slow tests.
 test-fast: setup-test
-	$(PY) -m pytest tests -m "not notebooks and not browser and not slow"
+	$(PY) -m pytest tests -m "not notebooks and not browser and not slow" $(PYTEST_ARGS)
 
 bench: setup-test
 	$(PY) -m benchmarks.run $(BENCH_ARGS)

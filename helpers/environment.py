@@ -66,7 +66,7 @@ def _sdk_check() -> Check:
         line = sdk.line()
     except WorkshopError as exc:
         return Check("sagemaker SDK", False, str(exc))
-    package = sdk.package()
+    package = sdk.package(line)
     if importlib.util.find_spec(package) is None:
         return Check("sagemaker SDK", False, f"{line} is recorded as installed but its package `{package}` is not "
                                              "on this kernel's path -> run `make setup`, then restart the kernel")

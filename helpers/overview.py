@@ -20,6 +20,7 @@ def summary_rows(session) -> list[dict[str, Any]]:
             rows.append({"group": name, "version": None, "description": "(no versions)", "accuracy": None,
                          "status": None, "approval": None, "stage": None})
         for desc, (stats, _error) in zip(descs, metrics):
+            stage = stage_of(desc)
             rows.append(
                 {
                     "group": name,
@@ -28,7 +29,7 @@ def summary_rows(session) -> list[dict[str, Any]]:
                     "accuracy": metric_value(stats, "accuracy"),
                     "status": desc.get("ModelPackageStatus"),
                     "approval": desc.get("ModelApprovalStatus"),
-                    "stage": None if stage_of(desc) == "-" else stage_of(desc),
+                    "stage": None if stage == "-" else stage,
                 }
             )
     return rows

@@ -57,9 +57,11 @@ def line() -> str:
                         "the tested one (SDK v3's sagemaker-core), or `make setup` in a clone.")
 
 
-def package() -> str:
-    """The top-level package of the installed line's resource classes (``sagemaker`` or ``sagemaker_core``)."""
-    return _MODULES[line()[:2]][0].split(".")[0]
+def package(installed: str | None = None) -> str:
+    """The top-level package of the line's resource classes (``sagemaker`` or ``sagemaker_core``).
+
+    ``installed`` is :func:`line`'s answer when the caller has it already."""
+    return _MODULES[(installed or line())[:2]][0].split(".")[0]
 
 
 def _module(index: int, what: str) -> ModuleType:
