@@ -277,7 +277,7 @@ def test_moto_internals_the_backend_relies_on():
     from moto.sqs.models import SQSBackend
     from moto.sts.models import sts_backends
 
-    from helpers.local_backend.registry import ACCOUNT
+    from helpers.local_backend import ACCOUNT
 
     assert moto.__version__.startswith("5.2."), "the backend was written against moto 5.2"
     assert ACCOUNT == DEFAULT_ACCOUNT_ID

@@ -4,25 +4,30 @@ Everything in this folder runs inside the backend process (``python -m helpers.l
 the rest of the kit reaches it only through HTTP and the control surface in ``helpers/backend.py``
 (start, stop, status, reset, env, stats), which uses the constants below.
 
-A request passes these layers, from the outside in:
+The folder is split as moto splits a service: state, wire format and routing apart.
 
-1. ``server.py``   the kit's own routes (health, stats, fault plan, reset), then the stack below.
-2. ``faults.py``   injected latency, throttling and dropped connections, before any state is touched.
-3. ``moto_state.py`` after a successful write, saves the snapshot of each moto service it changed.
-4. ``sagemaker_layer.py`` SageMaker's front door: validates every request against botocore's model
-   (``validation.py``), answers the Model Registry from the kit's own registry, passes the rest to moto.
-5. The kit's Model Registry: ``registry_ops.py`` (which operation is answered where),
-   ``group_ops.py`` and ``package_ops.py`` (the operations and their rules), ``search_ops.py`` and
-   ``search.py`` (Search), ``call.py`` (a request's context, name-or-ARN lookups), ``registry.py``
-   (state and indexes), ``journal.py`` (append-only journal on disk), ``events.py`` (EventBridge
-   events of registry changes).
-6. moto: S3, IAM, STS, EventBridge, SQS, CloudWatch Logs, and SageMaker models and endpoints.
-   ``s3_policy.py`` makes moto read bucket policies with ``policy.py``, the kit's IAM evaluator.
-
-``disk.py`` writes files atomically. ``conformance.py`` checks responses against botocore's output shapes (used by the tests).
+The process:   ``server.py`` (start, restore, serve), ``connection.py`` (HTTP keep-alive), ``app.py`` (the
+               kit's own routes: health, stats, fault plan, reset; then the stack below).
+A request, from the outside in:
+  ``request.py``     its facts (signer, region, service, operation, body), parsed once;
+  ``faults.py``      injected latency, throttling and dropped connections, before any state is touched;
+  ``persistence.py`` after a successful write, the snapshots of the moto services it touched;
+  ``front_door.py``  routing only: SageMaker requests are validated (``validation.py``) and go to the
+                     kit's Model Registry, the kit's hosting, or moto (``moto_sagemaker.py``); the rest to moto.
+Services the kit answers itself, each as state (``models.py``), operations, answers (``responses.py``)
+and routing (``urls.py``):
+  ``model_registry/`` groups, versions, approvals, tags, Search; a journal on disk; events after commit;
+  ``hosting/``        endpoints that serve a registered XGBoost model, and the runtime's InvokeEndpoint.
+Shared:        ``exceptions.py`` (the errors a rule raises), ``wire.py`` (JSON answers and errors),
+               ``locks.py``, ``snapshots.py`` and ``s3_state.py`` (moto's state on disk), ``disk.py``
+               (atomic writes), ``events.py`` (EventBridge delivery), ``s3_policy.py`` with ``policy.py``
+               (bucket policies, the kit's IAM evaluator), ``conformance.py`` (responses checked against
+               botocore's output shapes, in the tests).
+moto answers S3, IAM, STS, EventBridge, SQS, CloudWatch Logs and SageMaker's models and endpoint configs.
 Nothing here imports learner-facing modules; learner-facing modules never import moto.
 """
 
+ACCOUNT = "123456789012"  # moto's default account; the backend poses as it
 HEALTH_PATH = "/_workshop/health"
 RESET_PATH = "/moto-api/reset"
 KIT_NAME = "model-registry-workshop"

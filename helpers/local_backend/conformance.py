@@ -123,3 +123,26 @@ def _is_iso8601(text: str) -> bool:
 def _json_type(value: Any) -> str:
     names = {type(None): "null", bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}
     return names.get(type(value), type(value).__name__)
+
+
+def checking(app, path: str):
+    """Middleware for the tests: check every SageMaker response against its output shape and append one JSON
+    line per response to ``path`` (``$WORKSHOP_CONFORMANCE_LOG``)."""
+    import json
+
+    from . import request, wire
+
+    def checked(environ, start_response):
+        status, headers, payload = wire.collect(app, environ)
+        operation = request.facts(environ).action
+        try:
+            body = json.loads(payload or b"{}")
+            problems = check(operation, body) if status.startswith("2") else error_check(body)
+        except ValueError:
+            problems = [f"{operation}: the response is not JSON"]
+        with open(path, "a") as fh:
+            fh.write(json.dumps({"operation": operation, "status": [status], "problems": problems}) + "\n")
+        start_response(status, headers)
+        return [payload]
+
+    return checked

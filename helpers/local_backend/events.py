@@ -16,7 +16,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from .registry import ACCOUNT
+from . import ACCOUNT
 
 log = logging.getLogger("helpers.local_backend.events")
 SOURCE = "aws.sagemaker"

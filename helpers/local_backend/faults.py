@@ -16,6 +16,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from . import request
+
 STATS_PATH = "/_workshop/stats"
 PLAN_PATH = "/_workshop/faults"
 KINDS = ("throttle", "reset")
@@ -60,13 +62,6 @@ class Stats:
     by_operation: dict[str, int] = field(default_factory=dict)
 
 
-def _operation(environ: dict[str, Any]) -> str:
-    target = environ.get("HTTP_X_AMZ_TARGET", "")
-    if target:
-        return target
-    return f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO', '')[:40]}"
-
-
 def _throttle_response(environ, start_response):
     """The throttling error in the protocol the caller speaks (JSON, query/XML or S3's REST)."""
     if environ.get("HTTP_X_AMZ_TARGET"):
@@ -98,7 +93,7 @@ def wrap(app, plan: FaultPlan, stats: Stats):
         attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "")
         with lock:
             stats.requests += 1
-            op = _operation(environ)
+            op = request.facts(environ).label
             stats.by_operation[op] = stats.by_operation.get(op, 0) + 1
             if "attempt=" in attempt and not attempt.startswith("attempt=1;") and attempt != "attempt=1":
                 stats.retried += 1

@@ -43,7 +43,7 @@ def wrap(app):
     def answered(environ, start_response):
         if environ.get("HTTP_X_AMZ_TARGET") or environ.get("REQUEST_METHOD") == "HEAD":
             return app(environ, start_response)
-        status, headers, payload = wire.call(app, environ)
+        status, headers, payload = wire.collect(app, environ)
         if status.startswith("403") and not payload:
             payload = DENIED_BODY
             headers = wire.with_body(headers, payload, "application/xml")

@@ -6,18 +6,6 @@ import json
 from typing import Any
 
 
-class ServiceError(Exception):
-    """An error answered in SageMaker's JSON wire format (``__type`` and ``message``)."""
-
-    def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
-
-
-def validation(message: str) -> ServiceError:
-    return ServiceError("ValidationException", message)
-
-
 def json_response(start_response, status: int, body: dict[str, Any], error_type: str | None = None):
     payload = json.dumps(body).encode()
     headers = [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(payload)))]
@@ -32,7 +20,7 @@ def error_response(start_response, code: str, message: str, status: int = 400):
     return json_response(start_response, status, {"__type": code, "message": message}, code)
 
 
-def call(app, environ) -> tuple[str, list[tuple[str, str]], bytes]:
+def collect(app, environ) -> tuple[str, list[tuple[str, str]], bytes]:
     """Run the WSGI ``app`` on ``environ`` and collect its answer: (status, headers, body)."""
     captured: list = []
     chunks = app(environ, lambda status, headers, exc_info=None: captured.extend([status, headers]))

@@ -11,10 +11,11 @@ import copy
 import json
 from typing import Any
 
-from .call import Call, find_group, find_package, public
-from .group_ops import created_between, list_response, merge_tags
-from .registry import package_arn
-from .wire import ServiceError, validation
+from ..exceptions import ServiceError, validation
+from .context import Call, find_group, find_package, public
+from .listing import created_between, list_response
+from .models import package_arn
+from .tags import merge_tags
 
 METADATA_LIMIT = 50  # CustomerMetadataMap: max 50 entries, checked again after a merge
 ADDITIONAL_SPECS_LIMIT = 15  # "Total number of additional Inference Specifications can not exceed 15."

@@ -1,6 +1,6 @@
 """``Search`` over the registry: which records to look at, what each shows, the cached order of a query.
 
-The expression language itself (operators, property types, sorting, paging) is in ``search.py``.
+The expression language itself (operators, property types, sorting, paging) is in ``query.py``.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import search
-from .call import Call, public, tags_of
+from . import query as search
+from .context import Call, public, tags_of
 
 SEARCHED = ("ModelPackage", "ModelPackageGroup")
 

@@ -13,8 +13,8 @@ import functools
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from .validation import service_model
-from .wire import validation
+from ..exceptions import validation
+from ..validation import service_model
 
 NUMERIC = ("integer", "long", "float", "double")
 TEXT_ONLY = ("Contains", "In")

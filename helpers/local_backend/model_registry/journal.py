@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .disk import atomic_write
-from .registry import Store
+from ..disk import atomic_write
+from .models import Store
 
 log = logging.getLogger("helpers.local_backend.journal")
 FORMAT = 1

@@ -2,7 +2,7 @@
 
 Every operation gets a :class:`Call`: the region's registry, the request's parameters, the caller
 and the time. A write lists its changes in ``call.records`` and the versions whose state changed in
-``call.changed``; ``sagemaker_layer.py`` commits the records (journal first), then answers and sends
+``call.changed``; ``responses.py`` commits the records (journal first), then answers and sends
 the events, so a refused request changes nothing.
 """
 
@@ -13,9 +13,10 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from .registry import ACCOUNT, Registry, group_arn, package_arn
-from .validation import service_model
-from .wire import validation
+from ..exceptions import validation
+from ..validation import service_model
+from .models import ACCOUNT, Registry, group_arn, package_arn
+
 
 @dataclass
 class Call:

@@ -3,7 +3,7 @@
 Every record is kept in the API's own shape (the members of ``DescribeModelPackageGroup`` and
 ``DescribeModelPackage``, times as epoch seconds), plus a few private keys starting with ``_``
 (tags, resource policy, highest version ever given). Nothing here answers a request: the operations
-(``group_ops.py``, ``package_ops.py``) decide what a request changes and hand the change to
+(``groups.py``, ``packages.py``, ``tags.py``) decide what a request changes and hand the change to
 :meth:`Store.commit` as a list of *records*, which are first appended to the journal (``journal.py``)
 and only then applied in memory.
 A restart replays the same records, so memory and disk cannot disagree.
@@ -22,7 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-ACCOUNT = "123456789012"  # moto's default account; the backend poses as it
+from .. import ACCOUNT
 
 
 def group_arn(region: str, name: str) -> str:

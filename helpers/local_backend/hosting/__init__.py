@@ -1,0 +1,1 @@
+"""Hosting: models, endpoint configurations and endpoints, and the runtime that serves them."""
