@@ -1,18 +1,70 @@
-"""A smoke run of the benchmark suite at tiny sizes, so `make bench` keeps working (no timing asserted)."""
+"""A smoke run of the benchmark suite at tiny sizes, so `make bench` keeps working (no timing asserted),
+and the harness every benchmark runs in: its backend leaves ``os.environ`` as it found it."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from benchmarks.harness import own_backend
+from helpers import aws
+from helpers.kit import backend
+
 REPO = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.slow
 
 
+class Boom(Exception):
+    pass
+
+
+@pytest.fixture
+def fake_backend(monkeypatch):
+    """backend.start/stop recorded instead of run: which state dir each one saw."""
+    calls = []
+    monkeypatch.setattr(backend, "start", lambda **kw: calls.append(("start", os.environ["WORKSHOP_STATE_DIR"])))
+    monkeypatch.setattr(backend, "stop", lambda **kw: calls.append(("stop", os.environ["WORKSHOP_STATE_DIR"])))
+    return calls
+
+
+@pytest.mark.parametrize("raises", [False, True])
+def test_the_harness_puts_the_environment_back_exactly(tmp_path, fake_backend, monkeypatch, raises):
+    monkeypatch.setenv("BENCH_TEST_KEPT", "before")
+    before = dict(os.environ)
+    try:
+        with own_backend(tmp_path / "state"):
+            os.environ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:1"  # as helpers.aws.session() exports
+            os.environ["BENCH_TEST_KEPT"] = "changed"
+            del os.environ["WORKSHOP_BACKEND"]
+            if raises:
+                raise Boom
+    except Boom:
+        assert raises
+    assert dict(os.environ) == before
+    assert fake_backend == [("start", str(tmp_path / "state")), ("stop", str(tmp_path / "state"))]
+
+
+@pytest.mark.slow
+def test_a_real_backend_is_stopped_and_its_environment_gone_when_the_block_raises(tmp_path):
+    before = dict(os.environ)
+    with pytest.raises(Boom), own_backend(tmp_path / "state") as status:
+        assert aws.client("sts").get_caller_identity()["Account"]
+        assert os.environ["AWS_ENDPOINT_URL"] == status.endpoint != before.get("AWS_ENDPOINT_URL")
+        raise Boom
+    assert dict(os.environ) == before
+    os.environ["WORKSHOP_STATE_DIR"] = str(tmp_path / "state")
+    try:
+        assert not backend.status().running
+    finally:
+        os.environ.clear()
+        os.environ.update(before)
+
+
+@pytest.mark.slow
 def test_quick_benchmark_runs_and_compares_the_same_rows(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--out", str(tmp_path)],
                           cwd=REPO, capture_output=True, text=True, timeout=600)
