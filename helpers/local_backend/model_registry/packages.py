@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from ..exceptions import ServiceError, validation
+from . import documented
 from .context import Call, find_group, find_package, public
 from .listing import created_between, list_response
 from .models import package_arn
@@ -56,6 +57,7 @@ def create_model_package(call: Call) -> dict[str, Any]:
         raise validation("Neither ModelPackageGroupName nor ModelPackageName is provided: give "
                          "ModelPackageGroupName to register a model version in a group.")
     _check_card(p.get("ModelCard"))
+    documented.check_registration(p, versioned=bool(group_value))
     doc: dict[str, Any] = {k: copy.deepcopy(p[k]) for k in COPIED if k in p}
     if group_value:
         group = find_group(call, group_value)
@@ -161,6 +163,7 @@ def update_model_package(call: Call) -> dict[str, Any]:
         raise validation("ModelApprovalStatus applies to versioned model packages only (UpdateModelPackage "
                          "updates a versioned model).")
     _check_card(p.get("ModelCard"))
+    documented.check_update(package, p)
     new = copy.deepcopy(package)
     for key in ("ModelApprovalStatus", "ApprovalDescription", "ModelPackageRegistrationType", "InferenceSpecification",
                 "SourceUri", "ModelCard", "ModelLifeCycle"):

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from . import query as search
+from . import documented
 from .context import Call, public, tags_of
 
 SEARCHED = ("ModelPackage", "ModelPackageGroup")
@@ -52,13 +53,13 @@ def search_registry(call: Call) -> dict[str, Any]:
         ordered_keys = cached[1]
     else:
         conditions = p.get("VisibilityConditions") or []
+        documented.check_visibility_conditions(conditions)
         needs_tags = "Tags" in key
         matched = []
         if p.get("CrossAccountFilterOption") != "CrossAccount":  # nothing is shared with the local backend
             for doc in _candidates(call, resource, p.get("SearchExpression")):
                 view = _search_view(call, resource, doc) if needs_tags else doc
-                if query.matches(view) and all(any(str(v) == c.get("Value") for v in search.values(view, c.get("Key", "")))
-                                               for c in conditions):
+                if query.matches(view) and documented.visible(view, conditions):
                     matched.append(doc)
         ordered = search.sort(resource, matched, p.get("SortBy"), p.get("SortOrder"))
         id_key = "ModelPackageArn" if resource == "ModelPackage" else "ModelPackageGroupName"

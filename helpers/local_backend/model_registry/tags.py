@@ -8,12 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..exceptions import ServiceError, validation
+from . import documented
 from .context import Call, arn_parts, find_group, find_package, tags_of
 
 TAG_LIMIT = 50  # TagList max 50
 
 
 def merge_tags(current: list[dict[str, str]], added: list[dict[str, str]]) -> list[dict[str, str]]:
+    documented.check_unique_tag_keys(added)
     merged = {t["Key"]: t.get("Value", "") for t in current}
     merged.update({t["Key"]: t.get("Value", "") for t in added})
     if len(merged) > TAG_LIMIT:
