@@ -1,27 +1,30 @@
-"""Helpers for the SageMaker Model Registry workshop: backend, clients, and the plumbing around them.
+"""Helpers for the SageMaker Model Registry workshop: the lessons the notebooks import, and the kit around them.
 
 ``import helpers`` is cheap: the modules that pull in boto3, pandas, xgboost or the SageMaker SDK
 load on first use. The map (no module imports another in a cycle; ``tests/test_layout.py``):
 
-Setting up:    config (names, state dir, backend choice), aws (sessions and clients), backend (start,
-               stop, status of the local endpoint in local_backend/), environment (notebook 00's checks),
-               target_report (where the workshop would act), bucket_and_role (bucket, execution role),
-               iam (the shipped policies, rendered and checked).
-The model:     datasets (the data-set versions), training, metrics (hold-out scores, the model-quality
-               JSON), artifacts (model.tar.gz in S3), workshop_models (prepare, register the two models).
-The registry:  registry (groups, versions, approvals as calls), registry_inputs (checks first),
-               lifecycle (stages: Development, Staging, Production, Archived), model_card (the card on a
-               version), compare (versions table and charts), gate (approval rules), audit (approval
-               changes with the kit's record, rollback), history (every change, from the registry's own
-               events in CloudWatch Logs), dashboard (ipywidgets), overview (the whole registry as one
-               table), studio_links (where to look in Studio, AWS mode).
-Deploying:     deployer (approval events -> the endpoint serves the newest approved version; stdlib and
-               boto3 only, so it is also the Lambda function's code), deployer_lambda (that function on AWS).
-Running:       notebook_runner (papermill), aws_cli (the aws program and the kit's own CLI from a notebook),
-               aws_cli_worker (the aws CLI kept running for those commands), sdk (the SageMaker SDK line
-               installed, v3 or v2: resource classes, shapes, image lookup), errors.
+The face:      ``helpers.session()``, ``client()``, ``target()``, ``workshop_bucket()`` and the errors below;
+               config (names, state dir, backend choice), aws (sessions and clients), errors.
+The lessons, one module each, imported by the notebooks:
+  registry (groups, versions, approvals as calls), registry_checks (the checks before a write),
+  lifecycle (stages: Development, Staging, Production, Archived), model_card (the card on a version),
+  compare (versions table and charts), gate (approval rules), audit (approval changes with the kit's
+  record, rollback), history (every change, from the registry's own events in CloudWatch Logs),
+  dashboard (ipywidgets), overview (the whole registry as one table), iam (the shipped policies,
+  rendered and checked), deployer (approval events -> the endpoint serves the newest approved version;
+  stdlib and boto3 only, so it is also the Lambda function's code).
+The plumbing, in subpackages named for what they hold:
+  model/     the ML pipeline's stand-in: datasets, training, metrics, model_quality (the JSON the
+             registry shows), artifacts (model.tar.gz in S3), serving (scores CSV rows as the container
+             does), pipeline (prepare and register the two models).
+  setup/     notebook 00: environment (the checks), target_report (where the workshop would act),
+             s3_bucket, execution_role, sdk (the SageMaker SDK line installed, v3 or v2).
+  aws_mode/  a real account only: deployer_lambda (the deployer as a Lambda function), studio_links.
+  kit/       the kit's own machinery: backend (start, stop, status of the local endpoint), notebook_runner
+             (papermill), aws_cli (the aws program and the kit's CLI from a notebook), aws_cli_worker (the aws
+             CLI kept running for those commands), eventbridge (deleting a rule with its targets).
 
-``local_backend/`` is the local AWS endpoint, a process of its own; only ``backend`` talks to it.
+``local_backend/`` is the local AWS endpoint, a process of its own; only ``kit.backend`` talks to it.
 """
 
 from __future__ import annotations
@@ -35,11 +38,10 @@ __all__ = ["BackendNotRunning", "NotConfirmed", "NotReadyError", "WorkshopError"
            "target", "workshop_bucket"]
 __version__ = "0.1.0"
 
-_SUBMODULES = {
-    "artifacts", "audit", "aws", "aws_cli", "backend", "bucket_and_role", "compare", "config", "dashboard",
-    "datasets", "deployer", "deployer_lambda", "environment", "gate", "history", "iam", "lifecycle", "metrics",
-    "model_card", "notebook_runner", "overview", "registry", "registry_inputs", "sdk", "studio_links",
-    "target_report", "training", "workshop_models",
+_SUBMODULES = {  # the lessons, the face (errors is imported above), and the subpackages
+    "audit", "aws", "compare", "config", "dashboard", "deployer", "gate", "history", "iam", "lifecycle",
+    "model_card", "overview", "registry", "registry_checks",
+    "aws_mode", "kit", "model", "setup",
 }
 
 
@@ -51,8 +53,8 @@ def session(region: str | None = None, backend_name: str | None = None, confirm_
 
 
 def target(region: str | None = None, bucket: str | None = None, role_name: str = "SageMakerExecutionRole"):
-    """Where the workshop would act (account, region, bucket, role); see :func:`helpers.target_report.target`."""
-    from .target_report import target as _target
+    """Where the workshop would act (account, region, bucket, role); see :func:`helpers.setup.target_report.target`."""
+    from .setup.target_report import target as _target
 
     return _target(region, bucket, role_name)
 

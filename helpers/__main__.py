@@ -11,7 +11,7 @@ from .errors import WorkshopError
 
 
 def _backend(args: argparse.Namespace) -> int:
-    from . import backend
+    from .kit import backend
 
     if args.action == "start":
         before = backend.status()
@@ -40,7 +40,7 @@ def _backend(args: argparse.Namespace) -> int:
 
 
 def _workshop(args: argparse.Namespace) -> int:
-    from . import notebook_runner
+    from .kit import notebook_runner
 
     params = dict(kv.split("=", 1) for kv in args.param)
     runs = notebook_runner.run_workshop(parameters=params, only=args.only or None, confirm_aws=args.confirm_aws)
@@ -87,14 +87,15 @@ def _versions(args: argparse.Namespace) -> int:
 
 
 def _deployer(args: argparse.Namespace) -> int:
-    from . import aws, bucket_and_role, config, deployer
+    from . import aws, config, deployer
+    from .setup.execution_role import find_execution_role
 
     if not args.once:
         print("error: locally the deployer runs only as `deployer --once` (drain the queue, then exit); "
-              "on AWS it runs as the Lambda function helpers.deployer_lambda installs.", file=sys.stderr)
+              "on AWS it runs as the Lambda function helpers.aws_mode.deployer_lambda installs.", file=sys.stderr)
         return 2
     session = aws.session()
-    role_arn, _ = bucket_and_role.find_execution_role(session, config.EXECUTION_ROLE_NAME)
+    role_arn, _ = find_execution_role(session, config.EXECUTION_ROLE_NAME)
     if role_arn is None:
         raise WorkshopError(f"The execution role {config.EXECUTION_ROLE_NAME} does not exist yet, and the endpoint's "
                             "models run with it: run 00_setup first, then the deployer.")

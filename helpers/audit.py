@@ -14,18 +14,15 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from . import lifecycle, registry, registry_inputs
-from .errors import WorkshopError
+from . import lifecycle, registry, registry_checks
+from .deployer import newest_approved, newest_approved_of
+from .errors import WorkshopError, error_code
 
 MAX_WRITE_ATTEMPTS = 20
 
 
 def audit_key(group: str) -> str:
-    return f"audit/{registry_inputs.check_group_name(group)}.jsonl"
-
-
-def _code(exc: Exception) -> str:
-    return getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    return f"audit/{registry_checks.check_group_name(group)}.jsonl"
 
 
 def append(s3, bucket: str, group: str, record: dict[str, Any]) -> None:
@@ -39,14 +36,14 @@ def append(s3, bucket: str, group: str, record: dict[str, Any]) -> None:
             current = s3.get_object(Bucket=bucket, Key=key)
             body, condition = current["Body"].read() + line, {"IfMatch": current["ETag"]}
         except ClientError as exc:
-            if _code(exc) not in ("NoSuchKey", "404"):
+            if error_code(exc) not in ("NoSuchKey", "404"):
                 raise
             body, condition = line, {"IfNoneMatch": "*"}
         try:
             s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/x-ndjson", **condition)
             return
         except ClientError as exc:
-            if _code(exc) not in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+            if error_code(exc) not in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
                 raise
             time.sleep(0.01 * (attempt + 1))
     raise WorkshopError(
@@ -62,19 +59,10 @@ def records(s3, bucket: str, group: str) -> list[dict[str, Any]]:
     try:
         raw = s3.get_object(Bucket=bucket, Key=audit_key(group))["Body"].read().decode()
     except ClientError as exc:
-        if _code(exc) in ("NoSuchKey", "404", "NoSuchBucket"):
+        if error_code(exc) in ("NoSuchKey", "404", "NoSuchBucket"):
             return []
         raise
     return sorted((json.loads(line) for line in raw.splitlines() if line.strip()), key=lambda r: r["when"])
-
-
-def history(s3, bucket: str, group: str):
-    """The records as a pandas DataFrame (columns when, who, version, from, to, reason)."""
-    import pandas as pd
-
-    rows = records(s3, bucket, group)
-    columns = ["when", "who", "version", "from", "to", "reason"]
-    return pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
 
 
 def change_status(session, bucket: str, group: str, version: int, status: str, reason: str,
@@ -86,7 +74,7 @@ def change_status(session, bucket: str, group: str, version: int, status: str, r
     Production (:func:`helpers.lifecycle.follow_approvals`). Returns the audit record, with the stage
     changes under ``"stages"``. Raises WorkshopError.
     """
-    registry_inputs.check_approval_status(status)
+    registry_checks.check_approval_status(status)
     if not reason or not reason.strip():
         raise WorkshopError("A status change needs a reason, because it is the audit trail: write one, then try again.")
     sm, s3, sts = session.client("sagemaker"), session.client("s3"), session.client("sts")
@@ -121,12 +109,12 @@ def approved_at(recs: list[dict[str, Any]], when: str | datetime) -> int | None:
     stage entries are skipped) or the kit's own records (:func:`records`).
     """
     moment = _instant(when)
-    status: dict[int, str] = {}
+    then: dict[int, dict[str, Any]] = {}  # each version's last status before ``when``
     for rec in sorted(recs, key=lambda r: _instant(r["when"])):
         if rec.get("change", "approval") in ("approval", "registered") and _instant(rec["when"]) <= moment:
-            status[rec["version"]] = rec["to"]
-    approved = [v for v, s in status.items() if s == "Approved"]
-    return max(approved) if approved else None
+            then[rec["version"]] = {"ModelPackageVersion": rec["version"], "ModelApprovalStatus": rec["to"]}
+    newest = newest_approved_of(then.values())
+    return newest["ModelPackageVersion"] if newest else None
 
 
 def _approvals(session, bucket: str, group: str) -> list[dict[str, Any]]:
@@ -150,8 +138,7 @@ def rollback(session, bucket: str, group: str, reason: str, reviewer: str | None
     the rejected one is ``Archived/Rejected``. Returns ``(rejected, restored)``; WorkshopError if there
     is nothing to roll back to.
     """
-    sm = session.client("sagemaker")
-    latest = registry.latest_approved(sm, group)
+    latest = newest_approved(session.client("sagemaker"), group)
     if latest is None:
         raise WorkshopError(f"No version of {group} is approved, so there is nothing to roll back: approve one first.")
     current = latest["ModelPackageVersion"]

@@ -14,8 +14,10 @@ import os
 from typing import Any
 from urllib.parse import urlparse
 
-from . import backend, config
-from .errors import NotConfirmed, WorkshopError
+from . import config
+from .errors import NotConfirmed, WorkshopError, error_code
+from .kit import backend
+from .local_backend.disk import atomic_write
 
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -118,11 +120,7 @@ def _confirm(account: str, region: str) -> None:
     targets = confirmed_targets()
     if {"account": account, "region": region} not in targets:
         targets.append({"account": account, "region": region})
-        path = _confirm_file()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(targets, indent=1))
-        tmp.replace(path)
+        atomic_write(_confirm_file(), json.dumps(targets, indent=1).encode())
 
 
 def unconfirmed_session(region: str | None = None, backend_name: str | None = None):
@@ -155,7 +153,7 @@ def _raw_aws_session(region: str | None):
         identity(sess)
     except botocore.exceptions.ClientError as exc:
         raise WorkshopError(
-            f"AWS did not accept the credentials ({exc.response['Error'].get('Code')}): refresh them "
+            f"AWS did not accept the credentials ({error_code(exc)}): refresh them "
             "(aws sso login, a new session token) and run the cell again."
         ) from None
     return sess

@@ -9,7 +9,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from . import registry, registry_inputs
+from . import registry, registry_checks
+from .deployer import newest_approved_of
 from .errors import error_code
 from .lifecycle import stage_of
 
@@ -85,7 +86,7 @@ def versions_frame(session, group: str, max_workers: int = 32, progress: bool | 
 
     from botocore.config import Config
 
-    registry_inputs.check_group_name(group)
+    registry_checks.check_group_name(group)
     sm = session.client("sagemaker")
     s3 = session.client("s3", config=Config(max_pool_connections=max(max_workers, 10)))
     descs, results = search_with_metrics(sm, s3, group, max_workers, progress)
@@ -155,14 +156,8 @@ def style_comparison(frame, versions: list[int] | None = None, differences_only:
     return styler
 
 
-def current_approved(frame) -> int | None:
-    """The version deployments take: the newest Approved one, or None."""
-    approved = frame.index[frame["approval"] == "Approved"]
-    return int(max(approved)) if len(approved) else None
-
-
 def plot_metrics(frame, versions: list[int] | None = None, ax=None):
-    """Each metric across versions (one line per metric), the currently approved version marked."""
+    """Each metric across versions (one line per metric), the version deployments take (newest approved) marked."""
     import matplotlib.pyplot as plt
 
     sub = frame.loc[versions] if versions else frame
@@ -171,7 +166,8 @@ def plot_metrics(frame, versions: list[int] | None = None, ax=None):
     xs = list(sub.index)
     for metric in METRIC_COLUMNS:
         ax.plot(xs, sub[metric].astype(float), marker="o", label=metric)
-    approved = current_approved(frame)
+    newest = newest_approved_of({"ModelPackageVersion": int(v), "ModelApprovalStatus": a} for v, a in frame["approval"].items())
+    approved = newest["ModelPackageVersion"] if newest else None
     if approved is not None and approved in xs:
         ax.axvline(approved, color="#2e7d32", linestyle="--", linewidth=1.5)
         ax.annotate(f"approved: v{approved}", (approved, ax.get_ylim()[0]), xytext=(4, 6),

@@ -18,6 +18,13 @@ BACKENDS = ("local", "aws")
 GROUP_NAME = "ml-pipeline-model-group"
 BUCKET = "ml-pipeline-bucket"
 EXECUTION_ROLE_NAME = "SageMakerExecutionRole"
+# What the kit creates carries this tag; cleanup deletes a bucket or a role only when it carries it.
+TAG = {"Key": "workshop", "Value": "model-registry"}
+
+
+def created_by_workshop(tags: list[dict]) -> bool:
+    """Whether a resource's tags (``[{"Key": ..., "Value": ...}]``) include the workshop's :data:`TAG`."""
+    return any(t.get("Key") == TAG["Key"] and t.get("Value") == TAG["Value"] for t in tags)
 
 
 def repo_root() -> Path:

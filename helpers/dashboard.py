@@ -99,30 +99,28 @@ class Dashboard:
         if version is None:
             self._say("Pick a version first.", ok=False)
             return
-        if not self.comment.value.strip():
-            self._say(f"Nothing changed: write a comment saying why v{version} is {status.lower()}.", ok=False)
-            return
-        try:
-            record = audit.change_status(self.session, self.bucket, self.group, version, status, self.comment.value)
-        except WorkshopError as err:
-            self._say(f"Nothing changed: {err}", ok=False)
-            return
-        self.comment.value = ""
-        self.refresh()
-        self._say(f"v{version}: {record['from']} → {record['to']} (recorded in the audit history).", ok=True)
+        self._act(f"why v{version} is {status.lower()}",
+                  lambda: audit.change_status(self.session, self.bucket, self.group, version, status, self.comment.value),
+                  lambda record: f"v{version}: {record['from']} → {record['to']} (recorded in the audit history).")
 
     def _rollback(self) -> None:
+        self._act("why you roll back",
+                  lambda: audit.rollback(self.session, self.bucket, self.group, self.comment.value),
+                  lambda done: f"Rolled back: v{done[0]} rejected, v{done[1]} approved again.")
+
+    def _act(self, why: str, action, done) -> None:
+        """Run ``action`` if a comment says ``why``; then clear the comment, redraw and say ``done(result)``."""
         if not self.comment.value.strip():
-            self._say("Nothing changed: write a comment saying why you roll back.", ok=False)
+            self._say(f"Nothing changed: write a comment saying {why}.", ok=False)
             return
         try:
-            rejected, restored = audit.rollback(self.session, self.bucket, self.group, self.comment.value)
+            result = action()
         except WorkshopError as err:
             self._say(f"Nothing changed: {err}", ok=False)
             return
         self.comment.value = ""
         self.refresh()
-        self._say(f"Rolled back: v{rejected} rejected, v{restored} approved again.", ok=True)
+        self._say(done(result), ok=True)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

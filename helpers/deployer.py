@@ -9,7 +9,7 @@ version rejected before its event is handled is never deployed.
 
 Locally the rule delivers to an SQS queue that ``python -m helpers deployer --once`` drains
 (:func:`drain_once`); on AWS the same :func:`handle` runs as a Lambda function (:func:`lambda_handler`,
-installed by :mod:`helpers.deployer_lambda`). This file imports only the standard library and boto3,
+installed by :mod:`helpers.aws_mode.deployer_lambda`). This file imports only the standard library and boto3,
 so it is zipped alone as the function's code.
 """
 
@@ -36,8 +36,9 @@ def event_pattern(group: str = GROUP) -> dict[str, Any]:
             "detail": {"ModelPackageGroupName": [group], "ModelApprovalStatus": TRIGGERS}}
 
 
-def _code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+def _code(exc: Exception) -> str:  # helpers.errors.error_code, which this file (zipped alone) cannot import
+    response = getattr(exc, "response", None)
+    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
 
 
 def _no_queue(exc: Exception) -> bool:
@@ -63,18 +64,29 @@ class DeployerError(RuntimeError):
     """The endpoint cannot be brought to the newest approved version now; handling the event again may."""
 
 
+def _version_of(config: str | None) -> int | None:
+    """The version an endpoint configuration ``ml-pipeline-model-v{N}-config`` serves, or None."""
+    match = CONFIG_RE.match(config or "")
+    return int(match.group(1)) if match else None
+
+
 def serving(sm, endpoint: str = ENDPOINT) -> tuple[int | None, str | None]:
     """``(version, config)`` the endpoint serves now, ``(None, None)`` if there is no endpoint."""
     config = (_call(sm.describe_endpoint, "Could not find", EndpointName=endpoint) or {}).get("EndpointConfigName")
-    match = CONFIG_RE.match(config or "")
-    return (int(match.group(1)) if match else None), config
+    return _version_of(config), config
 
 
 def newest_approved(sm, group: str = GROUP) -> dict[str, Any] | None:
-    """The newest version of ``group`` whose status is Approved now (its summary), or None."""
+    """The newest version of ``group`` whose status is Approved now (its summary), or None: the version deployments
+    take. The kit asks this query wherever it needs that version, so nothing can disagree with the deployer."""
     pages = sm.get_paginator("list_model_packages").paginate(ModelPackageGroupName=group, ModelApprovalStatus="Approved")
-    approved = [s for page in pages for s in page["ModelPackageSummaryList"]]
-    return max(approved, key=lambda s: s["ModelPackageVersion"]) if approved else None
+    return newest_approved_of(s for page in pages for s in page["ModelPackageSummaryList"])
+
+
+def newest_approved_of(versions) -> dict[str, Any] | None:
+    """Of ``versions`` (dicts with ``ModelPackageVersion`` and ``ModelApprovalStatus``), the newest Approved one, or None."""
+    approved = [v for v in versions if v.get("ModelApprovalStatus") == "Approved"]
+    return max(approved, key=lambda v: v["ModelPackageVersion"]) if approved else None
 
 
 def reconcile(sm, group: str = GROUP, endpoint: str = ENDPOINT, role_arn: str = "",
@@ -89,8 +101,7 @@ def reconcile(sm, group: str = GROUP, endpoint: str = ENDPOINT, role_arn: str = 
     newest = newest_approved(sm, group)
     desc = _call(sm.describe_endpoint, "Could not find", EndpointName=endpoint) or {}
     current = desc.get("EndpointConfigName")
-    match = CONFIG_RE.match(current or "")
-    result = {"serving": int(match.group(1)) if match else None, "endpoint": endpoint, "config": current, "previous": current}
+    result = {"serving": _version_of(current), "endpoint": endpoint, "config": current, "previous": current}
     if newest is None:
         return {**result, "action": "nothing approved"}
     version = newest["ModelPackageVersion"]
@@ -170,14 +181,14 @@ def drain_once(session, group: str = GROUP, endpoint: str = ENDPOINT, role_arn: 
     """
     from botocore.exceptions import ClientError
 
+    from helpers.errors import WorkshopError  # local mode only: the Lambda function never drains a queue
+
     sqs, sm = session.client("sqs"), session.client("sagemaker")
     try:
         url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     except ClientError as exc:
         if not _no_queue(exc):
             raise
-        from helpers.errors import WorkshopError
-
         raise WorkshopError(f"The queue {queue} does not exist, so no approval event reached the deployer: run "
                             "deployer.subscribe(session, group) first (notebook 05 does), then approve a version.") from None
     records = []
@@ -194,8 +205,6 @@ def drain_once(session, group: str = GROUP, endpoint: str = ENDPOINT, role_arn: 
             try:
                 records.append(handle(event if isinstance(event, dict) else {}, sm, group, endpoint, role_arn, instance_type))
             except DeployerError as exc:
-                from helpers.errors import WorkshopError
-
                 raise WorkshopError(str(exc)) from None
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
@@ -222,16 +231,10 @@ def unsubscribe(session, name: str = NAME) -> list[str]:
     """Delete the rule ``name`` (its targets first) and the queue ``name``; what was deleted, as sentences."""
     from botocore.exceptions import ClientError
 
-    events, sqs, done = session.client("events"), session.client("sqs"), []
-    try:
-        targets = [t["Id"] for t in events.list_targets_by_rule(Rule=name)["Targets"]]
-        if targets:
-            events.remove_targets(Rule=name, Ids=targets)
-        events.delete_rule(Name=name)
-        done.append(f"deleted rule {name}")
-    except ClientError as exc:
-        if _code(exc) != "ResourceNotFoundException":
-            raise
+    from helpers.kit.eventbridge import delete_rule  # local mode only, as drain_once
+
+    sqs = session.client("sqs")
+    done = [f"deleted rule {name}"] if delete_rule(session.client("events"), name) else []
     try:
         sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"])
         done.append(f"deleted queue {name}")

@@ -17,10 +17,11 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from .errors import NotReadyError
+from .aws import identity
+from .deployer import DETAIL_TYPE
+from .errors import NotReadyError, error_code
+from .kit.eventbridge import delete_rule
 from .lifecycle import stage_of
-
-DETAIL_TYPE = "SageMaker Model Package State Change"
 
 
 def log_group_name(group: str) -> str:
@@ -41,14 +42,12 @@ def subscribe(session, group: str) -> str:
     """Create (or keep) the log group, its resource policy for EventBridge, and the rule; returns the rule's ARN."""
     from botocore.exceptions import ClientError
 
-    from .aws import identity
-
     logs, events = session.client("logs"), session.client("events")
     name = log_group_name(group)
     try:
         logs.create_log_group(logGroupName=name)
     except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ResourceAlreadyExistsException":
+        if error_code(exc) != "ResourceAlreadyExistsException":
             raise
     account = identity(session)["Account"]
     log_arn = f"arn:aws:logs:{session.region_name}:{account}:log-group:{name}"
@@ -71,19 +70,17 @@ def unsubscribe(session, group: str) -> list[str]:
     from botocore.exceptions import ClientError
 
     logs, events = session.client("logs"), session.client("events")
+    deleted = [f"rule {rule_name(group)}"] if delete_rule(events, rule_name(group)) else []
     steps = [
-        (f"rule {rule_name(group)}", lambda: (events.remove_targets(Rule=rule_name(group), Ids=["history-log"]),
-                                             events.delete_rule(Name=rule_name(group)))),
         (f"log policy {rule_name(group)}", lambda: logs.delete_resource_policy(policyName=rule_name(group))),
         (f"log group {log_group_name(group)}", lambda: logs.delete_log_group(logGroupName=log_group_name(group))),
     ]
-    deleted = []
     for what, step in steps:
         try:
             step()
             deleted.append(what)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] not in ("ResourceNotFoundException", "ResourceNotFound"):
+            if error_code(exc) not in ("ResourceNotFoundException", "ResourceNotFound"):
                 raise
     return deleted
 
@@ -96,7 +93,7 @@ def _events(session, group: str) -> list[dict[str, Any]]:
         pages = logs.get_paginator("filter_log_events").paginate(logGroupName=log_group_name(group))
         raw = [(e["timestamp"], i, e["message"]) for i, e in enumerate(x for p in pages for x in p["events"])]
     except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+        if error_code(exc) == "ResourceNotFoundException":
             raise NotReadyError(
                 f"The history of {group} has no record yet, because its log group {log_group_name(group)} does not "
                 "exist: run 01_create_model_package_group (it sets up the record) first."

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import config
 from .errors import WorkshopError
-from .local_backend.policy import Request, _as_list, decide  # the evaluator the local backend enforces bucket policies with
+from .local_backend.policy import Request, as_list, decide  # the evaluator the local backend enforces bucket policies with
 
 __all__ = ["POLICIES", "Request", "allowed", "decide", "document", "granted_actions", "policy_dir"]
 
@@ -73,4 +73,4 @@ def allowed(policies: dict | list[dict], action: str, resource: str, **context: 
 
 def granted_actions(policy: dict) -> set[str]:
     """Every action a policy's Allow statements name."""
-    return {a for st in _as_list(policy["Statement"]) if st["Effect"] == "Allow" for a in _as_list(st["Action"])}
+    return {a for st in as_list(policy["Statement"]) if st["Effect"] == "Allow" for a in as_list(st["Action"])}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .deployer import newest_approved
 from .errors import WorkshopError
 
 DEVELOPMENT = {"Stage": "Development", "StageStatus": "InProgress"}
@@ -62,9 +63,9 @@ def follow_approvals(sm, group: str, reason: str) -> list[tuple[int, str, str]]:
     A version leaving Production becomes ``Archived/Retired`` if it is still approved (superseded) and
     ``Archived/Rejected`` if it was rejected (rolled back). Returns ``(version, from, to)`` per change.
     """
-    from .registry import latest_approved, list_versions
+    from .registry import list_versions
 
-    newest = latest_approved(sm, group)
+    newest = newest_approved(sm, group)  # its summary carries its stage too
     changes = []
     # The listing's summaries carry each version's stage (one request per 100 versions). Not Search: on
     # AWS it is eventually consistent and could miss the version that entered Production a moment ago.

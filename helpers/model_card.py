@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from .datasets import data_dir, manifest as data_manifest
+from .model.datasets import data_dir, manifest as data_manifest
 
 CARD_STATUSES = ("Draft", "PendingReview", "Approved", "Archived")
 HYPERPARAMETERS = ("learning_rate", "max_depth", "n_estimators")

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from .errors import WorkshopError, error_code
-from .registry_inputs import (check_approval_status, check_group_name, validate_customer_metadata, verify_artifact,
+from .registry_checks import (check_approval_status, check_group_name, validate_customer_metadata, verify_artifact,
                               verify_metrics)
 
 
@@ -32,7 +32,7 @@ def list_versions(sm, group: str) -> list[dict[str, Any]]:
 
 def read_s3_json(s3, uri: str) -> Any:
     """The JSON document at ``s3://bucket/key``."""
-    from .artifacts import parse_s3_uri
+    from .model.artifacts import parse_s3_uri
 
     bucket, key = parse_s3_uri(uri)
     return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
@@ -116,18 +116,6 @@ def find_version_by_sha256(sm, group: str, sha256: str) -> dict[str, Any] | None
         if desc.get("CustomerMetadataProperties", {}).get(SHA256_KEY) == sha256:
             return desc
     return None
-
-
-def latest_approved(sm, group: str) -> dict[str, Any] | None:
-    """The newest Approved version of ``group`` (full description), or None.
-
-    The query is the deployer's own (:func:`helpers.deployer.newest_approved`), so the notebooks and the
-    deployer can never disagree on which version that is.
-    """
-    from .deployer import newest_approved
-
-    newest = newest_approved(sm, group)
-    return sm.describe_model_package(ModelPackageName=newest["ModelPackageArn"]) if newest else None
 
 
 def describe_version(sm, name: str) -> dict[str, Any]:

@@ -120,7 +120,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if not _STATE:
         return
-    from helpers import backend
+    from helpers.kit import backend
 
     backend.stop()
     shutil.rmtree(_STATE.pop("dir"), ignore_errors=True)
@@ -129,7 +129,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def local_backend():
     """The tests' own running local backend (started once, on a free port)."""
-    from helpers import backend
+    from helpers.kit import backend
 
     status = backend.start(port=0)
     assert status.state_dir == _STATE["dir"], "tests must never use the learner's backend"
@@ -139,7 +139,7 @@ def local_backend():
 @pytest.fixture
 def clean_backend(local_backend):
     """The tests' backend, emptied before the test."""
-    from helpers import backend
+    from helpers.kit import backend
 
     backend.reset()
     return local_backend

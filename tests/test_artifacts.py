@@ -10,7 +10,7 @@ import tarfile
 import numpy as np
 import pytest
 
-from helpers import artifacts, datasets, training
+from helpers.model import artifacts, datasets, serving, training
 from helpers.errors import WorkshopError
 
 BUCKET = "ml-pipeline-bucket"
@@ -64,11 +64,11 @@ def test_round_trip_predictions_equal(model, tarball):
     _, test = datasets.load("v1.0")
     features = test[model.feature_names]
     expected = model.booster.predict(xgb.DMatrix(features.to_numpy(dtype="float64")))
-    loaded = artifacts.load_booster_from_tarball(tarball.read_bytes())
+    loaded = serving.load_booster_from_tarball(tarball.read_bytes())
     # What an endpoint receives: rows with no header and no label.
     csv_text = features.to_csv(header=False, index=False)
     assert not csv_text.startswith("radius_mean")
-    got = artifacts.predict_csv(loaded, csv_text)
+    got = serving.predict_csv(loaded, csv_text)
     assert len(got) == len(test)
     np.testing.assert_array_equal(np.asarray(got, dtype=np.float32), expected)
 
@@ -76,12 +76,12 @@ def test_round_trip_predictions_equal(model, tarball):
 def test_predict_csv_catches_header_and_label(model):
     _, test = datasets.load("v1.0")
     with pytest.raises(WorkshopError, match=r"Line 1 .* not a number"):
-        artifacts.predict_csv(model.booster, test[model.feature_names].head(2).to_csv(index=False))
+        serving.predict_csv(model.booster, test[model.feature_names].head(2).to_csv(index=False))
     with pytest.raises(WorkshopError, match=r"11 values but the model takes 10 features \(did you leave the label"):
-        artifacts.predict_csv(model.booster, test.head(2).to_csv(header=False, index=False))
+        serving.predict_csv(model.booster, test.head(2).to_csv(header=False, index=False))
     with pytest.raises(WorkshopError, match=r"not one width"):
-        artifacts.predict_csv(model.booster, "1,2,3\n1,2\n")
-    assert artifacts.predict_csv(model.booster, "\n") == []
+        serving.predict_csv(model.booster, "1,2,3\n1,2\n")
+    assert serving.predict_csv(model.booster, "\n") == []
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_bad_tarballs_get_one_clear_sentence(data, message):
     with pytest.raises(WorkshopError, match=message):
         artifacts.inspect_tarball(data)
     with pytest.raises(WorkshopError, match=message):
-        artifacts.load_booster_from_tarball(data)
+        serving.load_booster_from_tarball(data)
 
 
 def test_link_instead_of_file_is_rejected():
@@ -114,7 +114,7 @@ def test_link_instead_of_file_is_rejected():
 
 def test_unloadable_model_file():
     with pytest.raises(WorkshopError, match=r"not a model xgboost can load"):
-        artifacts.load_booster_from_tarball(make_tar_gz({"xgboost-model": b"not a model"}))
+        serving.load_booster_from_tarball(make_tar_gz({"xgboost-model": b"not a model"}))
 
 
 class _VectorBaseScoreBooster:

@@ -14,7 +14,8 @@ import boto3
 import pytest
 
 import helpers
-from helpers import aws, backend, notebook_runner
+from helpers import aws
+from helpers.kit import backend, notebook_runner
 from helpers.errors import NotConfirmed, WorkshopError
 
 from conftest import oplog_path

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import aws, backend
+from helpers import aws
+from helpers.kit import backend
 from helpers.errors import BackendNotRunning, WorkshopError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -144,7 +145,7 @@ def test_import_helpers_is_light():
 def test_the_running_aws_process_answers_as_the_aws_program_does(clean_backend, capsys):
     """aws_cli.run keeps one CLI process for many commands: the same answers, exit codes and error lines as
     ``aws`` started per command, and every command sees the backend state the one before it left."""
-    from helpers import aws_cli
+    from helpers.kit import aws_cli
 
     aws_cli.start()  # in the background, before the first command
     started = aws_cli._worker

@@ -14,7 +14,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers import aws, backend
+from helpers import aws
+from helpers.kit import backend
 
 pytestmark = pytest.mark.slow  # each test restarts a backend of its own
 SPEC = {"Containers": [{"Image": "example/image:1", "ModelDataUrl": "s3://ml-pipeline-bucket/model/model.tar.gz"}]}
@@ -146,10 +147,10 @@ def test_a_torn_last_journal_line_is_dropped_and_the_rest_kept(own_backend):
 
 
 def test_s3_objects_are_kept_one_by_one_and_bucket_operations_too(own_backend):
-    from helpers import bucket_and_role
+    from helpers.setup import s3_bucket
 
     s3 = aws.client("s3")
-    bucket_and_role.ensure_bucket(s3, "kept-bucket", "us-east-1")
+    s3_bucket.ensure_bucket(s3, "kept-bucket", "us-east-1")
     for name in ("a", "b", "c/d"):
         s3.put_object(Bucket="kept-bucket", Key=f"metrics/{name}.json", Body=name.encode())
     s3.put_object(Bucket="kept-bucket", Key="metrics/a.json", Body=b"a, rewritten")

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import aws, notebook_runner, registry, workshop_models
+from helpers import aws, registry
+from helpers.kit import notebook_runner
+from helpers.model import pipeline
 
 pytestmark = pytest.mark.browser
 
@@ -99,7 +101,7 @@ def test_dashboard_approve_in_a_real_browser(jupyterlab, tmp_path):
         notebook_runner.run_notebook(REPO / "notebooks" / f"{name}.ipynb", tmp_path / "prep")
     session = aws.session()
     sm, s3 = session.client("sagemaker"), session.client("s3")
-    v2 = workshop_models.prepare_model(session, "ml-pipeline-bucket", "v2")
+    v2 = pipeline.prepare_model(session, "ml-pipeline-bucket", "v2")
     sm.create_model_package(
         ModelPackageGroupName=GROUP, ModelPackageDescription="ML pipeline v3 candidate",
         InferenceSpecification=registry.inference_specification("example/image:1", v2.artifact_uri),

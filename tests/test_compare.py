@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import artifacts, audit, aws, backend, compare, gate, registry, bucket_and_role
+from helpers import audit, aws, compare, gate, registry
+from helpers.kit import backend
+from helpers.model import artifacts
+from helpers.setup import s3_bucket
 from helpers.errors import WorkshopError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,7 +25,7 @@ SPEC = {"Containers": [{"Image": "example/image:1", "ModelDataUrl": f"s3://{BUCK
 def make_group(n: int, group: str = "g") -> None:
     """``n`` versions, each with its own model-quality JSON in S3 (accuracy rising with the version)."""
     sm, s3 = aws.client("sagemaker"), aws.client("s3")
-    bucket_and_role.ensure_bucket(s3, BUCKET, "us-east-1")
+    s3_bucket.ensure_bucket(s3, BUCKET, "us-east-1")
     s3.put_object(Bucket=BUCKET, Key="model/model.tar.gz", Body=artifacts.tarball_bytes(b"{}"))
     sm.create_model_package_group(ModelPackageGroupName=group)
     for i in range(1, n + 1):

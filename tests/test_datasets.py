@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from helpers import datasets
+from helpers.model import datasets
 from helpers.errors import WorkshopError
 
 

@@ -22,7 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import artifacts, aws, aws_cli, bucket_and_role, deployer, deployer_lambda, history, iam
+from helpers import aws, deployer, history, iam
+from helpers.aws_mode import deployer_lambda
+from helpers.kit import aws_cli
+from helpers.model import artifacts
+from helpers.setup import execution_role, s3_bucket
 from helpers.errors import WorkshopError
 from iam_model import Account, needs
 
@@ -47,9 +51,9 @@ def workshop(clean_backend):
     """What 00-05 leave behind: bucket, execution role, the deployer's rule and queue, two pending versions."""
     session = aws.session()
     s3 = session.client("s3")
-    bucket_and_role.ensure_bucket(s3, BUCKET, REGION)
+    s3_bucket.ensure_bucket(s3, BUCKET, REGION)
     s3.put_object(Bucket=BUCKET, Key="model/model.tar.gz", Body=artifacts.tarball_bytes(b"{}"))
-    role_arn = bucket_and_role.ensure_execution_role(session.client("iam"), ROLE, BUCKET)
+    role_arn = execution_role.ensure_execution_role(session.client("iam"), ROLE, BUCKET)
     deployer.subscribe(session, GROUP)
     if GROUP not in [g["ModelPackageGroupName"] for g in session.client("sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"]]:
         session.client("sagemaker").create_model_package_group(ModelPackageGroupName=GROUP)

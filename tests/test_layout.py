@@ -1,9 +1,10 @@
 """The tree shows the architecture: the local backend is one bounded folder behind a small control surface.
 
 - Nothing outside ``helpers/local_backend/`` imports moto; the learner-facing modules reach the backend
-  only through ``helpers/backend.py`` (start, stop, status, reset, env, stats) and HTTP.
-- Outside the folder, only these names of it are used: its constants (``helpers.local_backend``), the
-  fault plan the control surface validates (``faults``), and the IAM evaluator (``policy``).
+  only through ``helpers/kit/backend.py`` (start, stop, status, reset, env, stats) and HTTP.
+- Outside the folder (every module of ``helpers`` and its subpackages), only these names of it are used:
+  its constants (``helpers.local_backend``), the fault plan the control surface validates (``faults``),
+  the IAM evaluator (``policy``), and its atomic file write (``disk``).
 - Inside the folder, nothing imports learner-facing modules.
 - No import cycle anywhere in ``helpers`` (imports inside functions count too: they only hide a cycle).
 """
@@ -15,7 +16,8 @@ from pathlib import Path
 
 HELPERS = Path(__file__).resolve().parent.parent / "helpers"
 BACKEND = HELPERS / "local_backend"
-ALLOWED_FROM_OUTSIDE = {"helpers.local_backend", "helpers.local_backend.faults", "helpers.local_backend.policy"}
+ALLOWED_FROM_OUTSIDE = {"helpers.local_backend", "helpers.local_backend.disk", "helpers.local_backend.faults",
+                        "helpers.local_backend.policy"}
 
 
 def imports(path: Path) -> set[str]:
@@ -37,8 +39,8 @@ def imports(path: Path) -> set[str]:
 
 
 def test_only_the_local_backend_imports_moto():
-    offenders = {str(p.relative_to(HELPERS)) for p in HELPERS.rglob("*.py")
-                 if BACKEND not in p.parents and any(m == "moto" or m.startswith("moto.") for m in imports(p))}
+    offenders = {str(p.relative_to(HELPERS)) for p in outside_modules()
+                 if any(m == "moto" or m.startswith("moto.") for m in imports(p))}
     assert offenders == set()
 
 
@@ -51,19 +53,25 @@ def as_module(name: str) -> str:
     return ".".join(parts)
 
 
+def outside_modules() -> list[Path]:
+    """Every module of ``helpers`` outside ``local_backend/``, in subpackages too."""
+    return sorted(p for p in HELPERS.rglob("*.py") if BACKEND not in p.parents)
+
+
 def test_outside_the_folder_only_the_control_surface_is_used():
+    assert HELPERS / "kit" / "backend.py" in outside_modules()  # the walk reaches the subpackages
     used = {}
-    for path in HELPERS.glob("*.py"):
+    for path in outside_modules():
         modules = {as_module(m) for m in imports(path) if m.startswith("helpers.local_backend")}
         if modules - ALLOWED_FROM_OUTSIDE:
-            used[path.name] = sorted(modules - ALLOWED_FROM_OUTSIDE)
+            used[str(path.relative_to(HELPERS))] = sorted(modules - ALLOWED_FROM_OUTSIDE)
     assert used == {}
 
 
 def test_the_folder_imports_no_learner_module():
-    for path in BACKEND.glob("*.py"):
+    for path in BACKEND.rglob("*.py"):  # its subpackages too
         outside = {m for m in imports(path) if m.startswith("helpers") and not m.startswith("helpers.local_backend")}
-        assert outside == set(), f"{path.name} imports learner modules {sorted(outside)}"
+        assert outside == set(), f"{path.relative_to(BACKEND)} imports learner modules {sorted(outside)}"
 
 
 def module_name(path: Path) -> str:

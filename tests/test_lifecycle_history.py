@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import artifacts, audit, aws, aws_cli, history, lifecycle, model_card, registry, studio_links
+from helpers import audit, aws, history, lifecycle, model_card, registry
+from helpers.aws_mode import studio_links
+from helpers.kit import aws_cli
+from helpers.model import artifacts
 from helpers.errors import NotReadyError, WorkshopError
 
 GROUP, BUCKET = "stage-group", "ml-pipeline-bucket"

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from helpers import metrics
+from helpers.model import metrics, model_quality
 from helpers.errors import WorkshopError
 
 
@@ -123,7 +123,7 @@ def test_roc_curve_points_and_area():
 def test_document_matches_sagemaker_example():
     """The example in SageMaker's model-quality docs: accuracy 0.5, precision 1/3, recall 1."""
     got = metrics.binary_classification_metrics([0, 0, 0, 1], [0.1, 0.9, 0.9, 0.9], n_bootstrap=20)
-    doc = metrics.model_quality_document(got)
+    doc = model_quality.model_quality_document(got)
     body = doc["binary_classification_metrics"]
     assert body["confusion_matrix"] == {"0": {"0": 1, "1": 2}, "1": {"0": 0, "1": 1}}
     assert body["accuracy"]["value"] == 0.5
@@ -131,20 +131,20 @@ def test_document_matches_sagemaker_example():
     assert body["recall"]["value"] == 1.0
     assert set(body) == {*metrics.METRICS, "confusion_matrix"}
     assert json.loads(json.dumps(doc)) == doc  # plain JSON, no NumPy types
-    metrics.validate_model_quality(doc)
+    model_quality.validate_model_quality(doc)
 
 
 def test_document_with_roc_curve_validates():
     y_true, y_score = [0, 1, 0, 1, 1], [0.2, 0.8, 0.6, 0.4, 0.9]
-    doc = metrics.model_quality_document(
+    doc = model_quality.model_quality_document(
         metrics.binary_classification_metrics(y_true, y_score), roc=metrics.roc_curve(y_true, y_score)
     )
     assert "receiver_operating_characteristic_curve" in doc["binary_classification_metrics"]
-    metrics.validate_model_quality(doc)
+    model_quality.validate_model_quality(doc)
 
 
 def test_validate_accepts_sagemaker_nan_standard_deviation():
-    metrics.validate_model_quality(
+    model_quality.validate_model_quality(
         {"binary_classification_metrics": {"accuracy": {"value": 0.91, "standard_deviation": "NaN"}}}
     )
 
@@ -170,9 +170,9 @@ def test_validate_accepts_sagemaker_nan_standard_deviation():
 )
 def test_validate_rejects_bad_documents(doc, message):
     with pytest.raises(WorkshopError, match=message):
-        metrics.validate_model_quality(doc)
+        model_quality.validate_model_quality(doc)
 
 
 def test_document_needs_all_metrics():
     with pytest.raises(WorkshopError, match=r"lack precision, recall, f1, auc"):
-        metrics.model_quality_document({"accuracy": {"value": 1.0, "standard_deviation": 0.0}})
+        model_quality.model_quality_document({"accuracy": {"value": 1.0, "standard_deviation": 0.0}})

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import netlog_path, oplog_path, read_jsonl
-from helpers import artifacts, aws, backend, iam, notebook_runner
+from helpers import aws, iam
+from helpers.kit import backend, notebook_runner
+from helpers.model import artifacts
 from helpers.errors import WorkshopError
 from iam_model import Account, needs
 from test_aws_mode import REGION as STUDIO_REGION

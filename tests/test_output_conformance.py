@@ -53,7 +53,8 @@ def _exercise_everything(sm) -> None:
     sm.list_model_packages(ModelPackageGroupName="conf")
     sm.search(Resource="ModelPackage", SearchExpression={"Filters": [{"Name": "ModelPackageGroupName", "Value": "conf"}]})
     sm.search(Resource="ModelPackageGroup", MaxResults=1)
-    loose = sm.create_model_package(ModelPackageName="conf-loose", InferenceSpecification=SPEC)["ModelPackageArn"]
+    loose = sm.create_model_package(ModelPackageName="conf-loose", InferenceSpecification={  # unversioned: instance types
+        **SPEC, "SupportedTransformInstanceTypes": ["ml.m5.large"], "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large"]})["ModelPackageArn"]
     sm.list_model_packages(ModelPackageType="Both")
     sm.delete_model_package(ModelPackageName=loose)
     # what moto answers behind the layer: models, endpoint configurations, endpoints

@@ -87,7 +87,7 @@ def test_notebooks_exist_in_order():
 
 # notebook 00's environment check reads versions from metadata against the ranges above (nothing imported)
 def test_the_environment_check_reads_pyprojects_ranges_from_the_installed_kit():
-    from helpers import environment
+    from helpers.setup import environment
 
     ranges = environment.tested_ranges()
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
@@ -100,7 +100,7 @@ def test_the_environment_check_reads_pyprojects_ranges_from_the_installed_kit():
 def test_a_dependency_outside_the_tested_range_is_a_fail_line_saying_what_to_do(monkeypatch):
     import importlib.metadata as md
 
-    from helpers import environment
+    from helpers.setup import environment
 
     real = md.version
     monkeypatch.setattr(md, "version", lambda dist: "2.2.3" if dist == "pandas" else real(dist))
@@ -112,14 +112,14 @@ def test_a_dependency_outside_the_tested_range_is_a_fail_line_saying_what_to_do(
 def test_a_missing_dependency_is_a_fail_line_and_nothing_is_imported():
     import sys
 
-    from helpers import environment
+    from helpers.setup import environment
 
     line = environment._package_check("no_such_module", "no-such-dist", "nothing", {}).line()
     assert line == "[FAIL] no-such-dist     not installed -> run `make setup` (or `pip install -e .` in the kit)"
     # a fresh interpreter: the check finds the packages without importing them
     import subprocess
 
-    probe = ("import sys; from helpers import environment; environment.dependency_checks(); "
+    probe = ("import sys; from helpers.setup import environment; environment.dependency_checks(); "
              "print(sorted(m for m in ('pandas', 'xgboost', 'matplotlib', 'moto', 'papermill', 'sagemaker') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO).stdout
     assert out.strip() == "[]"

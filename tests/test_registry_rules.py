@@ -27,6 +27,9 @@ pytestmark = pytest.mark.parity
 SPEC = {"Containers": [{"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/example:1",
                         "ModelDataUrl": "s3://parity-bucket/model.tar.gz"}],
         "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]}
+# InferenceSpecification.Supported*InstanceTypes: "This parameter is required for unversioned models".
+UNVERSIONED_SPEC = {**SPEC, "SupportedTransformInstanceTypes": ["ml.m5.large"],
+                    "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large"]}
 
 
 class Target:
@@ -277,15 +280,15 @@ def test_unversioned_packages_are_listed_apart_from_versions(target):
     group = target.group()
     target.register(group)
     loose = f"{target.prefix}-loose"
-    target.sm.create_model_package(ModelPackageName=loose, InferenceSpecification=SPEC)
+    target.sm.create_model_package(ModelPackageName=loose, InferenceSpecification=UNVERSIONED_SPEC)
     target.unversioned.append(loose)
     names = lambda **kw: [s["ModelPackageName"] for s in target.sm.list_model_packages(  # noqa: E731
         NameContains=target.prefix, **kw)["ModelPackageSummaryList"]]
     assert names() == [loose]
     assert names(ModelPackageType="Versioned") == [f"{group}/1"]
     assert sorted(names(ModelPackageType="Both")) == sorted([loose, f"{group}/1"])
-    code, _ = error_of(target.sm.create_model_package, ModelPackageName=f"{loose}-2", InferenceSpecification=SPEC,
-                       ModelApprovalStatus="Approved")
+    code, _ = error_of(target.sm.create_model_package, ModelPackageName=f"{loose}-2",
+                       InferenceSpecification=UNVERSIONED_SPEC, ModelApprovalStatus="Approved")
     assert code == "ValidationException"
 
 

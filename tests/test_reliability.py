@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import aws, backend, registry, bucket_and_role, workshop_models
+from helpers import aws, registry
+from helpers.kit import backend
+from helpers.model import pipeline
+from helpers.setup import s3_bucket
 from helpers.errors import BackendNotRunning, WorkshopError
 
 SPEC = {
@@ -55,7 +58,7 @@ def _snapshot_view():
 
 def _populate():
     sm, s3 = aws.client("sagemaker"), aws.client("s3")
-    bucket_and_role.ensure_bucket(s3, BUCKET, "us-east-1")
+    s3_bucket.ensure_bucket(s3, BUCKET, "us-east-1")
     s3.put_object(Bucket=BUCKET, Key="model/model.tar.gz", Body=b"artifact bytes")
     sm.create_model_package_group(ModelPackageGroupName="g", ModelPackageGroupDescription="kept")
     arns = [sm.create_model_package(ModelPackageGroupName="g", InferenceSpecification=SPEC,
@@ -167,9 +170,9 @@ def registry_ready(clean_backend):
     """A group, the bucket, and a valid v1 artifact and metrics file (real training)."""
     session = aws.session()
     sm, s3 = session.client("sagemaker"), session.client("s3")
-    bucket_and_role.ensure_bucket(s3, BUCKET, "us-east-1")
+    s3_bucket.ensure_bucket(s3, BUCKET, "us-east-1")
     sm.create_model_package_group(ModelPackageGroupName="g")
-    model = workshop_models.prepare_model(session, BUCKET, "v1")
+    model = pipeline.prepare_model(session, BUCKET, "v1")
     return sm, s3, model
 
 

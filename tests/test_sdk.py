@@ -1,4 +1,4 @@
-"""helpers.sdk against the SDK v3 line of the kit's venv, and its answers for the other lines it may meet.
+"""helpers.setup.sdk against the SDK v3 line of the kit's venv, and its answers for the other lines it may meet.
 
 The real v2 line (``sagemaker`` 2.x with ``sagemaker-core`` 1.x, installed) is tested in
 ``test_sdk_coexistence.py``; here the other lines are only what ``importlib.metadata`` reports.
@@ -10,7 +10,7 @@ import importlib.metadata as md
 
 import pytest
 
-from helpers import environment, sdk
+from helpers.setup import environment, sdk
 from helpers.errors import WorkshopError
 
 XGBOOST_US_EAST_1 = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"

@@ -2,12 +2,12 @@
 
 SageMaker Studio images of the v2 era hold ``sagemaker`` 2.x, which needs ``sagemaker-core`` 1.x, while
 the kit's tested SDK is v3's ``sagemaker-core`` 2.x. So the kit's base dependencies name no SDK (the
-extra ``sdk`` does) and ``helpers/sdk.py`` uses the line it finds. This test builds a venv holding
+extra ``sdk`` does) and ``helpers/setup/sdk.py`` uses the line it finds. This test builds a venv holding
 ``sagemaker<3`` from the package registry (not ``--system-site-packages``: the kit's own venv holds v3),
 runs ``pip install -e <repo>`` in it as a Studio user would, then checks that
 
 - the v2 SDK still imports (model, estimator, image_uris, workflow) and ``pip check`` is clean;
-- the kit's environment check (notebook 00) passes there, ``helpers.sdk`` reports the v2 line and finds
+- the kit's environment check (notebook 00) passes there, ``helpers.setup.sdk`` reports the v2 line and finds
   the XGBoost image v3 finds, and the v2 resource classes work against the tests' backend.
 
 The venv is kept in ``build/sdk-v2/<key>`` (key: pyproject.toml, the SDK range, this interpreter, the
@@ -51,7 +51,8 @@ for name in sys.argv[2:]:
     except Exception as exc:
         out["imports"][name] = f"{type(exc).__name__}: {exc}"
 import helpers
-from helpers import aws, environment, sdk
+from helpers import aws
+from helpers.setup import environment, sdk
 out["helpers"] = helpers.__file__
 out["versions"] = {d: md.version(d) for d in ("sagemaker", "sagemaker-core")}
 out["line"], out["image"] = sdk.line(), sdk.xgboost_image("us-east-1", "1.7-1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import artifacts, training
+from helpers.model import artifacts, training
 from helpers.errors import WorkshopError
 
 

@@ -24,7 +24,7 @@ class Request:
     context: dict[str, str] = field(default_factory=dict)
 
 
-def _as_list(value: Any) -> list:
+def as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
@@ -33,7 +33,7 @@ def _like(pattern: str, value: str) -> bool:
 
 
 def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, str]) -> bool:
-    expected = [str(e) for e in _as_list(expected)]
+    expected = [str(e) for e in as_list(expected)]
     names = {name.lower(): name for name in context}
     present = key.lower() in names
     value = context[names[key.lower()]] if present else None
@@ -57,10 +57,10 @@ def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, 
 
 
 def _statement_matches(statement: dict, request: Request) -> bool:
-    actions = _as_list(statement.get("Action", []))
+    actions = as_list(statement.get("Action", []))
     if not any(_like(a.lower(), request.action.lower()) for a in actions):
         return False
-    if not any(_like(r, request.resource) for r in _as_list(statement.get("Resource", []))):
+    if not any(_like(r, request.resource) for r in as_list(statement.get("Resource", []))):
         return False
     for operator, keys in statement.get("Condition", {}).items():
         for key, expected in keys.items():
@@ -73,7 +73,7 @@ def decide(policies: list[dict], request: Request) -> str:
     """``Allow``, ``ExplicitDeny`` or ``ImplicitDeny`` for ``request`` under identity ``policies``."""
     verdict = "ImplicitDeny"
     for policy in policies:
-        for statement in _as_list(policy.get("Statement", [])):
+        for statement in as_list(policy.get("Statement", [])):
             if _statement_matches(statement, request):
                 if statement["Effect"] == "Deny":
                     return "ExplicitDeny"

@@ -1,7 +1,8 @@
-"""The workshop's models end to end: where they live in S3, how they are produced, how a pipeline registers them.
+"""The ML pipeline's stand-in: the workshop's two models in S3, and their registration as a pipeline would do it.
 
 ``prepare_model`` stands in for the earlier workshop sections (preprocessing and a training job): it
 returns the model's artifact and metrics in S3, training and uploading them only when missing.
+``register_model`` registers one in a single checked call (:func:`helpers.registry.register_version`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import lifecycle, registry, registry_inputs
-from .errors import WorkshopError, error_code
+from .. import lifecycle, registry, registry_checks
+from ..errors import NotReadyError, WorkshopError, error_code
 
 ALGORITHM = "XGBoost"
 CREATED_BY = "Lambda Preprocessing Pipeline"
@@ -35,6 +36,9 @@ MODELS = {
                     "ml-pipeline-model-v2", "ML pipeline v2 model"),
 }
 REGISTERED_BY = {"v1": "02_register_v1_from_s3", "v2": "04_compare_versions"}  # the notebook that registers each
+# The S3 user metadata of an artifact: what produced it, read back when the model is reused.
+S3_METADATA = {"dataset_version": "dataset-version", "learning_rate": "learning-rate", "max_depth": "max-depth",
+               "n_estimators": "n-estimators"}
 
 
 @dataclass
@@ -57,6 +61,24 @@ def _spec(name: str) -> ModelSpec:
     return MODELS[name]
 
 
+def _prepared(spec: ModelSpec, bucket: str, meta: dict[str, str], document: dict[str, Any], trained_now: bool) -> PreparedModel:
+    """The model from its artifact's S3 metadata (:data:`S3_METADATA` and ``sha256``) and its model-quality document."""
+    return PreparedModel(
+        name=spec.preset,
+        artifact_uri=f"s3://{bucket}/{spec.artifact_key}",
+        metrics_uri=f"s3://{bucket}/{spec.metrics_key}",
+        sha256=meta["sha256"],
+        dataset_version=meta[S3_METADATA["dataset_version"]],
+        hyperparameters={
+            "learning_rate": float(meta[S3_METADATA["learning_rate"]]),
+            "max_depth": int(meta[S3_METADATA["max_depth"]]),
+            "n_estimators": int(meta[S3_METADATA["n_estimators"]]),
+        },
+        metrics={k: v for k, v in document["binary_classification_metrics"].items() if "value" in v},
+        trained_now=trained_now,
+    )
+
+
 def _existing(s3, bucket: str, spec: ModelSpec) -> PreparedModel | None:
     from botocore.exceptions import ClientError
 
@@ -68,22 +90,9 @@ def _existing(s3, bucket: str, spec: ModelSpec) -> PreparedModel | None:
             return None
         raise
     meta = head.get("Metadata", {})
-    if "sha256" not in meta or "dataset-version" not in meta:
+    if "sha256" not in meta or not set(S3_METADATA.values()) <= set(meta):
         return None
-    return PreparedModel(
-        name=spec.preset,
-        artifact_uri=f"s3://{bucket}/{spec.artifact_key}",
-        metrics_uri=f"s3://{bucket}/{spec.metrics_key}",
-        sha256=meta["sha256"],
-        dataset_version=meta["dataset-version"],
-        hyperparameters={
-            "learning_rate": float(meta["learning-rate"]),
-            "max_depth": int(meta["max-depth"]),
-            "n_estimators": int(meta["n-estimators"]),
-        },
-        metrics={k: v for k, v in stats["binary_classification_metrics"].items() if "value" in v},
-        trained_now=False,
-    )
+    return _prepared(spec, bucket, meta, stats, trained_now=False)
 
 
 def prepare_model(session, bucket: str, name: str = "v1", retrain: bool = False) -> PreparedModel:
@@ -93,7 +102,7 @@ def prepare_model(session, bucket: str, name: str = "v1", retrain: bool = False)
     model is trained (fixed seed, so the same bytes each time), packaged as ``model.tar.gz`` with one
     file ``xgboost-model``, evaluated on the hold-out split, and both files are uploaded.
     """
-    from . import artifacts, metrics, training
+    from . import artifacts, model_quality, training
 
     spec = _spec(name)
     s3 = session.client("s3")
@@ -102,36 +111,18 @@ def prepare_model(session, bucket: str, name: str = "v1", retrain: bool = False)
         if found:
             return found
     trained = training.train_preset(spec.preset)
+    facts = {"dataset_version": trained.dataset_version, **trained.hyperparameters}
+    meta = {S3_METADATA[key]: str(value) for key, value in facts.items()}
     with tempfile.TemporaryDirectory() as tmp:
         tarball = artifacts.save_model_tarball(trained.booster, Path(tmp) / "model.tar.gz")
-        hp = trained.hyperparameters
-        sha = artifacts.upload_file(
-            s3,
-            tarball,
-            f"s3://{bucket}/{spec.artifact_key}",
-            metadata={
-                "dataset-version": trained.dataset_version,
-                "learning-rate": str(hp["learning_rate"]),
-                "max-depth": str(hp["max_depth"]),
-                "n-estimators": str(hp["n_estimators"]),
-            },
-        )
-    document = metrics.model_quality_document(trained.metrics)
-    metrics.validate_model_quality(document)
+        meta["sha256"] = artifacts.upload_file(s3, tarball, f"s3://{bucket}/{spec.artifact_key}", metadata=meta)
+    document = model_quality.model_quality_document(trained.metrics)
+    model_quality.validate_model_quality(document)
     s3.put_object(
         Bucket=bucket, Key=spec.metrics_key, Body=json.dumps(document, indent=2).encode(),
         ContentType="application/json",
     )
-    return PreparedModel(
-        name=spec.preset,
-        artifact_uri=f"s3://{bucket}/{spec.artifact_key}",
-        metrics_uri=f"s3://{bucket}/{spec.metrics_key}",
-        sha256=sha,
-        dataset_version=trained.dataset_version,
-        hyperparameters=dict(hp),
-        metrics={k: v for k, v in document["binary_classification_metrics"].items() if "value" in v},
-        trained_now=True,
-    )
+    return _prepared(spec, bucket, meta, document, trained_now=True)
 
 
 def registered_version(session, bucket: str, group: str, name: str = "v1") -> tuple[PreparedModel, dict[str, Any]]:
@@ -139,8 +130,6 @@ def registered_version(session, bucket: str, group: str, name: str = "v1") -> tu
 
     Raises :class:`NotReadyError` with the notebook to run first if that model is not registered yet.
     """
-    from .errors import NotReadyError
-
     model = prepare_model(session, bucket, name)
     package = registry.find_version_by_sha256(session.client("sagemaker"), group, model.sha256)
     if package is None:
@@ -154,7 +143,7 @@ def training_metadata(model: PreparedModel, created_by: str = CREATED_BY) -> dic
     One key per hyperparameter, because SageMaker's metadata values may not hold JSON.
     """
     hp = model.hyperparameters
-    return registry_inputs.validate_customer_metadata(
+    return registry_checks.validate_customer_metadata(
         {
             "dataset_version": model.dataset_version,
             "algorithm": ALGORITHM,

@@ -18,9 +18,9 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import config
-from .local_backend import HEALTH_PATH, KIT_NAME, RESET_PATH
-from .errors import BackendNotRunning, WorkshopError
+from .. import config
+from ..errors import BackendNotRunning, WorkshopError
+from ..local_backend import HEALTH_PATH, KIT_NAME, RESET_PATH
 
 DEFAULT_PORT = 5757
 START_TIMEOUT_S = 60.0
@@ -125,7 +125,7 @@ def start(
     :mod:`helpers.local_backend.faults`). The state saved by an earlier run is restored (``ephemeral``: nothing is
     read or written on disk, for benchmarks).
     """
-    from .local_backend.faults import FaultPlan
+    from ..local_backend.faults import FaultPlan
 
     try:
         wanted = asdict(FaultPlan.parse(faults, latency_ms, seed))

@@ -1,7 +1,8 @@
-"""The model artifact: a byte-reproducible ``model.tar.gz`` for the built-in XGBoost container, and S3.
+"""The model artifact: a byte-reproducible ``model.tar.gz`` for the built-in XGBoost container, in S3.
 
 The archive holds one file, ``xgboost-model``, in xgboost's JSON format (which the 1.7-1 container
-reads); ``predict_csv`` scores ``text/csv`` rows the way that container does.
+reads): built and checked here, uploaded and read back with its sha256. :mod:`helpers.model.serving`
+loads it and scores ``text/csv`` rows the way that container does.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-from .errors import WorkshopError, error_code
+from ..errors import WorkshopError, error_code
 
 MODEL_FILE = "xgboost-model"
 _FIXED_MTIME = 0  # 1970-01-01: the same model always gives the same archive bytes
@@ -105,7 +106,7 @@ def inspect_tarball(data: bytes) -> list[str]:
     if data[:2] != b"\x1f\x8b":
         raise WorkshopError(
             "The artifact is not gzip-compressed, so it is not a model.tar.gz: make it with "
-            "helpers.artifacts.save_model_tarball (or tar -czf)."
+            "helpers.model.artifacts.save_model_tarball (or tar -czf)."
         )
     try:
         tar_bytes = gzip.decompress(data)
@@ -120,7 +121,7 @@ def inspect_tarball(data: bytes) -> list[str]:
     except tarfile.TarError:
         raise WorkshopError(
             "The artifact is gzip but holds no tar archive, so the container cannot unpack it: "
-            "make it with helpers.artifacts.save_model_tarball (or tar -czf)."
+            "make it with helpers.model.artifacts.save_model_tarball (or tar -czf)."
         ) from None
     names = [m.name for m in members]
     if MODEL_FILE not in names:
@@ -149,67 +150,6 @@ def model_bytes_from_tarball(data: bytes) -> bytes:
         handle = tar.extractfile(MODEL_FILE)
         assert handle is not None  # inspect_tarball checked it is a regular file
         return handle.read()
-
-
-def load_booster_from_tarball(data: bytes) -> Any:
-    """An ``xgboost.Booster`` loaded from the bytes of a ``model.tar.gz``.
-
-    Raises WorkshopError if the archive is malformed (see :func:`inspect_tarball`) or its
-    ``xgboost-model`` is not a model xgboost can load.
-    """
-    import xgboost as xgb
-
-    model = model_bytes_from_tarball(data)
-    booster = xgb.Booster()
-    try:
-        booster.load_model(bytearray(model))
-    except xgb.core.XGBoostError as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown error"
-        raise WorkshopError(
-            f"The archive's {MODEL_FILE} is not a model xgboost can load ({first_line}): save the "
-            "booster with helpers.artifacts.save_model_tarball."
-        ) from None
-    return booster
-
-
-def predict_csv(booster: Any, csv_text: str) -> list[float]:
-    """Probabilities for ``text/csv`` rows, as the built-in container scores them.
-
-    Each non-empty line is one row of comma-separated numbers: no header and no label column, the
-    features in training order. Returns one probability (of class 1, malignant) per row. Raises
-    WorkshopError for a non-numeric cell, rows of unequal length, or a width that is not the model's.
-    """
-    import numpy as np
-    import xgboost as xgb
-
-    lines = [line for line in csv_text.splitlines() if line.strip()]
-    if not lines:
-        return []
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            rows.append([float(cell) for cell in line.split(",")])
-        except ValueError:
-            raise WorkshopError(
-                f"Line {number} of the CSV ({line[:60]!r}) holds a value that is not a number: send "
-                "rows with no header and no label, only the feature values."
-            ) from None
-    widths = {len(r) for r in rows}
-    if len(widths) != 1:
-        raise WorkshopError(
-            f"The CSV rows have {sorted(widths)} values, not one width: send every row with the "
-            "same features in the same order."
-        )
-    width = widths.pop()
-    expected = booster.num_features()
-    if width != expected:
-        hint = " (did you leave the label column in?)" if width == expected + 1 else ""
-        raise WorkshopError(
-            f"The CSV rows have {width} values but the model takes {expected} features{hint}: send "
-            "only the feature values, no label."
-        )
-    scores = booster.predict(xgb.DMatrix(np.asarray(rows, dtype=np.float32)))
-    return [float(s) for s in scores]
 
 
 # ---------------------------------------------------------------- S3

@@ -6,13 +6,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import repo_root
-from .errors import WorkshopError
+from ..config import repo_root
+from ..errors import WorkshopError
+from .artifacts import sha256_file
 
 if TYPE_CHECKING:  # pragma: no cover - for type hints only
     import pandas as pd
@@ -82,15 +82,6 @@ def load(version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return tables[0], tables[1]
 
 
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify(version: str) -> dict[str, str]:
     """Check the train and test files of ``version`` against ``data/manifest.json``.
 
@@ -106,7 +97,7 @@ def verify(version: str) -> dict[str, str]:
                 f"data/{rel} is missing, so version {version} cannot be verified: run "
                 "python data/prepare.py to rebuild it."
             )
-        actual = sha256_of(path)
+        actual = sha256_file(path)
         expected = recorded[rel]["sha256"]
         if actual != expected:
             raise WorkshopError(

@@ -16,9 +16,12 @@ import time
 import zipfile
 from pathlib import Path
 
-from . import deployer
-from .bucket_and_role import TAG, _is_ours
-from .errors import WorkshopError, error_code
+from .. import deployer
+from ..aws import identity
+from ..config import TAG, created_by_workshop
+from ..errors import WorkshopError, error_code
+from ..kit.eventbridge import delete_rule
+from ..setup.execution_role import delete_workshop_role
 
 ROLE_NAME = "ml-pipeline-deployer-role"
 POLICY_NAME = "workshop-deployer"
@@ -45,11 +48,11 @@ def _role_name(role_arn: str) -> str:
 
 
 def _ensure_role(iam_client, account: str, region: str, group: str, execution_role_arn: str) -> str:
-    from . import iam as policies
+    from .. import iam as policies
 
     try:
         role = iam_client.get_role(RoleName=ROLE_NAME)["Role"]
-        if not _is_ours(role.get("Tags", [])):
+        if not created_by_workshop(role.get("Tags", [])):
             raise WorkshopError(f"A role {ROLE_NAME} exists that the workshop did not create (no workshop=model-registry "
                                 "tag), so its policy was left alone and nothing was installed: delete or rename it first.")
         arn = role["Arn"]
@@ -106,8 +109,6 @@ def _as_admin(doing: str, step, *args):
 
 
 def _install(session, group: str, endpoint: str, role_arn: str, instance_type: str, retry_seconds: float) -> dict[str, str]:
-    from .aws import identity
-
     account, region = identity(session)["Account"], session.region_name
     lam, events = session.client("lambda"), session.client("events")
     deployer_role = _ensure_role(session.client("iam"), account, region, group, role_arn)
@@ -159,22 +160,6 @@ def _uninstall(session) -> list[str]:
     except ClientError as exc:
         if error_code(exc) != "ResourceNotFoundException":
             raise
-    events = session.client("events")
-    try:
-        targets = [t["Id"] for t in events.list_targets_by_rule(Rule=deployer.NAME)["Targets"]]
-        if targets:
-            events.remove_targets(Rule=deployer.NAME, Ids=targets)
-        events.delete_rule(Name=deployer.NAME)
-        done.append(f"deleted rule {deployer.NAME}")
-    except events.exceptions.ResourceNotFoundException:
-        done.append(f"no rule {deployer.NAME}")
-    try:
-        role = iam_client.get_role(RoleName=ROLE_NAME)["Role"]
-    except iam_client.exceptions.NoSuchEntityException:
-        return done + [f"no role {ROLE_NAME}"]
-    if not _is_ours(role.get("Tags", [])):
-        return done + [f"kept role {ROLE_NAME}: the workshop did not create it (no workshop=model-registry tag)"]
-    for policy in iam_client.list_role_policies(RoleName=ROLE_NAME)["PolicyNames"]:
-        iam_client.delete_role_policy(RoleName=ROLE_NAME, PolicyName=policy)
-    iam_client.delete_role(RoleName=ROLE_NAME)
-    return done + [f"deleted role {ROLE_NAME}"]
+    deleted = delete_rule(session.client("events"), deployer.NAME)
+    done.append(f"deleted rule {deployer.NAME}" if deleted else f"no rule {deployer.NAME}")
+    return done + [delete_workshop_role(iam_client, ROLE_NAME)]

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import config
-from .errors import WorkshopError
+from .. import config
+from ..errors import WorkshopError
 
 WORKSHOP_SKIP = ("09_cleanup",)  # make workshop leaves the registry populated for exploring
 

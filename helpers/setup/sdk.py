@@ -20,7 +20,7 @@ import importlib
 import importlib.metadata as md
 from types import ModuleType
 
-from .errors import WorkshopError
+from ..errors import WorkshopError
 
 _MODULES = {"v3": ("sagemaker.core.resources", "sagemaker.core.shapes", "sagemaker.core.image_uris"),
             "v2": ("sagemaker_core.resources", "sagemaker_core.shapes", "sagemaker.image_uris")}

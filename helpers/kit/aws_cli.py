@@ -1,7 +1,7 @@
 """Run the ``aws`` command line (and the kit's own, ``python -m helpers``) from a notebook, against the same backend.
 
 Each call prints the command as you would type it in a terminal, then returns the parsed JSON answer.
-Commands go to one ``aws`` process that stays running (:mod:`helpers.aws_cli_worker`): it runs the CLI's
+Commands go to one ``aws`` process that stays running (:mod:`helpers.kit.aws_cli_worker`): it runs the CLI's
 own entry point for each, so the CLI starts once per notebook instead of once per command (about 0.35 s
 each time). ``own_process=True`` runs a command as a separate ``aws`` program, exactly as typed in a terminal.
 """
@@ -18,7 +18,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from .errors import WorkshopError
+from ..aws import cli_env
+from ..errors import WorkshopError
 
 
 def aws_executable() -> str:
@@ -37,11 +38,11 @@ def _last_error_line(proc: subprocess.CompletedProcess) -> str:
 
 
 class _Worker:
-    """The running ``aws`` process (:mod:`helpers.aws_cli_worker`), started with the environment its commands need."""
+    """The running ``aws`` process (:mod:`helpers.kit.aws_cli_worker`), started with the environment its commands need."""
 
     def __init__(self, env: dict[str, str]):
         self.env = env
-        self.proc = subprocess.Popen([sys.executable, "-m", "helpers.aws_cli_worker"], env=env, text=True,
+        self.proc = subprocess.Popen([sys.executable, "-m", "helpers.kit.aws_cli_worker"], env=env, text=True,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def run(self, args: list[str], timeout: float) -> tuple[int, str, str]:
@@ -81,8 +82,6 @@ def _ready_worker(env: dict[str, str]) -> _Worker:
 
 def start(region: str | None = None) -> None:
     """Start the CLI in the background now, so that it is ready when the first command comes (optional)."""
-    from .aws import cli_env
-
     if _shared_worker_usable():
         _ready_worker(cli_env(region))
 
@@ -95,8 +94,6 @@ def run(*args: str, region: str | None = None, check: bool = True, show: bool = 
     without it the :class:`subprocess.CompletedProcess` is returned for you to inspect. ``own_process``
     starts the ``aws`` program for this command alone, as a terminal would, instead of the running one.
     """
-    from .aws import cli_env
-
     if show:
         print("$ aws " + " ".join(shlex.quote(a) for a in args))
     command, env, timeout = [*args, "--output", "json"], cli_env(region), 120
@@ -117,8 +114,6 @@ def kit(*args: str, region: str | None = None) -> str:
 
     Prints the command first, as :func:`run` does. A failing command raises WorkshopError with its error line.
     """
-    from .aws import cli_env
-
     print("$ python -m helpers " + " ".join(shlex.quote(a) for a in args))
     proc = subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True, text=True,
                           env=cli_env(region), timeout=300)

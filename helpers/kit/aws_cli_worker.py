@@ -1,6 +1,6 @@
 """The ``aws`` command line kept running: one process that runs many CLI commands, one after another.
 
-``aws_cli.run`` starts it once (``python -m helpers.aws_cli_worker``, with the environment the commands
+``aws_cli.run`` starts it once (``python -m helpers.kit.aws_cli_worker``, with the environment the commands
 need) and sends it one command per line. For each command it calls the CLI's own entry point, the
 function the ``aws`` program itself calls, with a fresh CLI driver (a new botocore session, as a new
 ``aws`` process would have, sharing only the loader of the CLI's read-only service descriptions), and

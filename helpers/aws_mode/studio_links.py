@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from .bucket_and_role import STUDIO_METADATA
-from .config import backend_mode
+from ..config import backend_mode
+from ..setup.execution_role import STUDIO_METADATA
 
 
 def _domain() -> str | None:

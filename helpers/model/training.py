@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import WorkshopError
+from ..errors import WorkshopError
 
 # The workshop's hyperparameter names and the xgboost parameter each one becomes.
 HYPERPARAMETERS = {"learning_rate": "eta", "max_depth": "max_depth", "n_estimators": "num_boost_round"}
@@ -77,7 +77,7 @@ def train(dataset_version: str, hyperparameters: dict[str, Any], seed: int = 42)
     The booster is trained without feature names, as the built-in XGBoost container scores
     ``text/csv`` rows that carry none (xgboost 1.7 refuses unnamed rows for a named model); the
     names are kept in ``TrainedModel.feature_names``. Returns a :class:`TrainedModel` whose
-    ``metrics`` come from :func:`helpers.metrics.binary_classification_metrics`. Raises
+    ``metrics`` come from :func:`helpers.model.metrics.binary_classification_metrics`. Raises
     WorkshopError for an unknown version, missing data or bad hyperparameters.
     """
     import xgboost as xgb

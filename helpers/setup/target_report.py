@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import config, bucket_and_role
-from .aws import confirmed_targets, identity, unconfirmed_session, workshop_bucket
+from .. import config
+from ..aws import confirmed_targets, identity, unconfirmed_session, workshop_bucket
+from .execution_role import find_execution_role
 
 
 @dataclass
@@ -44,7 +45,7 @@ def target(region: str | None = None, bucket: str | None = None, role_name: str 
     mode = config.backend_mode(backend_name)
     sess = unconfirmed_session(region, backend_name)
     ident = identity(sess)
-    role_arn, source = bucket_and_role.find_execution_role(sess, role_name)
+    role_arn, source = find_execution_role(sess, role_name)
     confirmed = mode == "local" or {"account": ident["Account"], "region": sess.region_name} in confirmed_targets()
     return Target(mode, ident["Account"], ident["Arn"], sess.region_name, workshop_bucket(sess, bucket),
                   role_arn or role_name, source, confirmed)

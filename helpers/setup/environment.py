@@ -7,11 +7,13 @@ import importlib.util
 import sys
 from dataclasses import dataclass
 
+from ..errors import WorkshopError
+
 # (import name, distribution name, what it is for)
 DEPENDENCIES = [
     ("boto3", "boto3", "AWS SDK for Python"),
     ("awscli", "awscli", "the `aws` command line"),
-    ("helpers.sdk", "sagemaker SDK", "SageMaker Python SDK"),  # v3 or v2, whichever is installed
+    ("helpers.setup.sdk", "sagemaker SDK", "SageMaker Python SDK"),  # v3 or v2, whichever is installed
     ("moto", "moto", "local AWS backend"),
     ("xgboost", "xgboost-cpu", "the model"),
     ("numpy", "numpy", "arrays"),
@@ -42,8 +44,7 @@ def _aws_cli_check(purpose: str) -> Check:
     """Run ``aws --version``: the command line is a program of its own, so run it, do not import it."""
     import subprocess
 
-    from .aws_cli import aws_executable
-    from .errors import WorkshopError
+    from ..kit.aws_cli import aws_executable
 
     try:
         proc = subprocess.run([aws_executable(), "--version"], capture_output=True, text=True, timeout=120)
@@ -60,7 +61,6 @@ def _sdk_check() -> Check:
 
     The line reads e.g. ``v2 (sagemaker 2.257.7, sagemaker-core 1.0.78)``."""
     from . import sdk
-    from .errors import WorkshopError
 
     try:
         line = sdk.line()
@@ -130,8 +130,7 @@ def dependency_checks() -> list[Check]:
 
 def backend_check() -> Check:
     """Whether the chosen backend answers (local: the moto server; aws: STS)."""
-    from . import aws, config
-    from .errors import WorkshopError
+    from .. import aws, config
 
     try:
         ident = aws.identity(aws.unconfirmed_session())
