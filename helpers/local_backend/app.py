@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import HEALTH_PATH, KIT_NAME, RESET_PATH, conformance, faults, front_door, persistence, s3_policy, snapshots
 from .locks import MOTO_LOCK, WRITE_LOCK
+from .hosting.models import HOSTING
 from .model_registry.journal import Journal
 from .model_registry.models import STORE
 
@@ -40,6 +41,8 @@ def build_app(state_dir: Path, plan, started_at: float, ephemeral: bool = False)
     cache_moto_module_list()
     moto_app = s3_policy.wrap(DomainDispatcherApplication(create_backend_app))
     s3_policy.install()
+    if ephemeral:
+        HOSTING.load(None)
     journal = None if ephemeral else Journal(state_dir / "registry.journal")
     if journal is not None:
         STORE.persist = journal.append
@@ -62,7 +65,8 @@ def build_app(state_dir: Path, plan, started_at: float, ephemeral: bool = False)
         if path == faults.STATS_PATH:
             if environ.get("REQUEST_METHOD") == "DELETE":
                 faults.reset_stats(stats)
-            return reply(start_response, faults.stats_json(plan, stats))
+            counts = json.loads(faults.stats_json(plan, stats))
+            return reply(start_response, json.dumps({**counts, "hosted_models": HOSTING.memory()}).encode())
         if path == faults.PLAN_PATH and environ.get("REQUEST_METHOD") == "PUT":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             faults.update_plan(plan, json.loads(environ["wsgi.input"].read(length) or b"{}"))
@@ -71,6 +75,7 @@ def build_app(state_dir: Path, plan, started_at: float, ephemeral: bool = False)
             with WRITE_LOCK, STORE.lock, MOTO_LOCK:
                 chunks = moto_app(environ, start_response)
                 STORE.clear()
+                HOSTING.clear()
                 if journal is not None:
                     journal.compact(STORE)
                     snapshots.forget(state_dir)

@@ -4,6 +4,7 @@
   (``validation.py``; a refused request reaches nothing), then answered by the kit's Model Registry
   (``model_registry/urls.py``), by the kit's hosting (``hosting/urls.py``), or by moto
   (``moto_sagemaker.py``). An operation none of them serves answers an error that names it.
+- sagemaker-runtime's InvokeEndpoint is answered by the kit's hosting (``hosting/runtime.py``).
 - An SQS long poll goes to moto without the moto lock (event delivery needs that lock meanwhile).
 - Everything else goes to moto, one request at a time (``locks.MOTO_LOCK``).
 """
@@ -41,10 +42,9 @@ def sagemaker(app, environ, start_response):
         if handler is not None:
             return json_response(start_response, 200, registry_responses.serve(environ, facts, handler, params))
         hosted = hosting_urls.handler_for(operation)
-        if hosted is not None:
-            with MOTO_LOCK:
-                persistence.touch(environ, "sagemaker")
-                return json_response(start_response, 200, hosted(params, facts.region))
+        if hosted is not None:  # hosting keeps its own state on disk (hosting/models.py)
+            persistence.touch(environ)
+            return json_response(start_response, 200, hosted(params, facts.region))
     except ServiceError as err:
         return error_response(start_response, err.code, err.message, err.status)
     if not moto_sagemaker.implements(operation):
@@ -67,6 +67,8 @@ def wrap(app, sagemaker_layer=None):
         facts = request.facts(environ)
         if facts.target.startswith("SageMaker."):
             return sagemaker_app(environ, start_response)
+        if facts.action == "InvokeEndpoint":  # sagemaker-runtime: the kit's hosting answers it
+            return hosting_urls.invoke(environ, start_response, facts, hosting_urls.endpoint_name(environ))
         if facts.is_long_poll:  # a long poll must not hold the lock that event delivery needs
             return app(environ, start_response)
         with MOTO_LOCK:

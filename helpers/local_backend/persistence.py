@@ -1,6 +1,7 @@
-"""What is kept on disk, and when: the registry's journal, moto's snapshots, the backend's state file.
+"""What is kept on disk, and when: the registry's journal, moto's snapshots, hosting, the state file.
 
-- At start, :func:`load_state` replays the registry journal and restores moto's snapshots.
+- At start, :func:`load_state` replays the registry journal, restores moto's snapshots and reads the
+  endpoints (hosting keeps its own files, ``hosting/models.py``).
 - After a write request that succeeded, the middleware from :func:`wrap` saves the snapshot of each moto
   service the request touched (``environ["workshop.touched"]``, else the service in its signature). A
   registry write touches none of them (the journal already holds it), so its cost does not grow with
@@ -17,6 +18,8 @@ from pathlib import Path
 from . import request, snapshots, wire
 from .disk import atomic_write
 from .locks import WRITE_LOCK
+from .hosting import deploy
+from .hosting.models import HOSTING
 from .model_registry.journal import Journal
 from .model_registry.models import STORE
 
@@ -57,7 +60,9 @@ def load_state(state_dir: Path) -> tuple[int, int]:
         log.warning("state from an earlier version of the kit was set aside as %s; this version starts empty: "
                     "run `make workshop` again to rebuild the registry", earlier.with_suffix(".pickle.earlier-kit"))
     records = Journal(state_dir / "registry.journal").load(STORE)
-    return records, snapshots.load(state_dir)
+    regional = snapshots.load(state_dir)
+    deploy.resume(HOSTING.load(state_dir))
+    return records, regional
 
 
 def write_state_file(path: Path, data: dict) -> None:

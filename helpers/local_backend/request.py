@@ -15,7 +15,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 _SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
-READ_PREFIXES = ("Describe", "List", "Get", "Search", "BatchDescribe", "BatchGet", "Head", "Query", "Scan", "Receive")
+READ_PREFIXES = ("Describe", "List", "Get", "Search", "BatchDescribe", "BatchGet", "Head", "Query", "Scan", "Receive",
+                 "Invoke")  # InvokeEndpoint scores rows and changes nothing
+_INVOCATION = re.compile(r"^/endpoints/[^/]+/invocations$")
 KEY = "workshop.request"
 
 
@@ -83,9 +85,11 @@ def facts(environ: dict[str, Any]) -> Facts:
     key, region, service = _scope(environ)
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     action = target.partition(".")[2]
+    method = environ.get("REQUEST_METHOD", "GET")
     if not target and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         action = parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
-    method = environ.get("REQUEST_METHOD", "GET")
+    elif not target and method == "POST" and _INVOCATION.match(environ.get("PATH_INFO", "")):
+        action = "InvokeEndpoint"  # sagemaker-runtime's REST-JSON path
     if method in ("GET", "HEAD", "OPTIONS"):
         write = False
     elif action:

@@ -1,14 +1,22 @@
-"""Routing for hosting: the SageMaker operations the kit answers itself (the rest of hosting is moto's)."""
+"""Routing for hosting: the endpoint operations the kit answers (models and endpoint configurations are
+moto's), and the runtime's InvokeEndpoint path."""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from . import responses
+from .runtime import endpoint_name, invoke
 
 OPERATIONS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    "CreateEndpoint": responses.create_endpoint,
+    "DescribeEndpoint": responses.describe_endpoint,
+    "ListEndpoints": responses.list_endpoints,
     "UpdateEndpoint": responses.update_endpoint,
+    "UpdateEndpointWeightsAndCapacities": responses.update_endpoint_weights_and_capacities,
+    "DeleteEndpoint": responses.delete_endpoint,
 }
+__all__ = ["OPERATIONS", "endpoint_name", "handler_for", "invoke"]
 
 
 def handler_for(operation: str) -> Callable[[dict[str, Any], str], dict[str, Any]] | None:
