@@ -16,6 +16,7 @@ what clients send, and the request side (``validation.py``) already enforces the
 from __future__ import annotations
 
 import functools
+import json
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +59,36 @@ def error_check(body: dict) -> list[str]:
         problems.append("error body: __type: missing or not a string")
     if not isinstance(body.get("message", body.get("Message")), str):
         problems.append("error body: message: missing or not a string (neither 'message' nor 'Message')")
+    return problems
+
+
+def runtime_check(status: str, headers: list[tuple[str, str]], payload: bytes) -> list[str]:
+    """Problems of a ``sagemaker-runtime`` InvokeEndpoint answer (REST-JSON): the output's header members on
+    success; on error, an error shape of the operation, its HTTP status, and only its members in the body."""
+    import botocore.session
+
+    operation = botocore.session.get_session().get_service_model("sagemaker-runtime").operation_model("InvokeEndpoint")
+    named = {k.lower(): v for k, v in headers}
+    if status.startswith("2"):
+        return [f"InvokeEndpoint: header {member.serialization['name']} missing" for name, member
+                in operation.output_shape.members.items()
+                if name in ("ContentType", "InvokedProductionVariant") and member.serialization["name"].lower() not in named]
+    shapes = {shape.name: shape for shape in operation.error_shapes}
+    code = named.get("x-amzn-errortype", "")
+    if code not in shapes:
+        return [f"InvokeEndpoint: error {code or '(no x-amzn-ErrorType)'} is not one of {sorted(shapes)}"]
+    problems = []
+    if int(status.split()[0]) != shapes[code].metadata["error"]["httpStatusCode"]:
+        problems.append(f"InvokeEndpoint: {code} answered with {status}, the model says "
+                        f"{shapes[code].metadata['error']['httpStatusCode']}")
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return problems + ["InvokeEndpoint: the error body is not JSON"]
+    allowed = {m.lower() for m in shapes[code].members}
+    problems += [f"InvokeEndpoint: {code}: member {key} is not in the error shape" for key in body if key.lower() not in allowed]
+    if not isinstance(body.get("message"), str):
+        problems.append(f"InvokeEndpoint: {code}: message missing")
     return problems
 
 
@@ -126,18 +157,19 @@ def _json_type(value: Any) -> str:
 
 
 def checking(app, path: str):
-    """Middleware for the tests: check every SageMaker response against its output shape and append one JSON
-    line per response to ``path`` (``$WORKSHOP_CONFORMANCE_LOG``)."""
-    import json
-
+    """Middleware for the tests: check every SageMaker and sagemaker-runtime response against its output shape
+    and append one JSON line per response to ``path`` (``$WORKSHOP_CONFORMANCE_LOG``)."""
     from . import request, wire
 
     def checked(environ, start_response):
         status, headers, payload = wire.collect(app, environ)
         operation = request.facts(environ).action
         try:
-            body = json.loads(payload or b"{}")
-            problems = check(operation, body) if status.startswith("2") else error_check(body)
+            if operation == "InvokeEndpoint":
+                problems = runtime_check(status, headers, payload)
+            else:
+                body = json.loads(payload or b"{}")
+                problems = check(operation, body) if status.startswith("2") else error_check(body)
         except ValueError:
             problems = [f"{operation}: the response is not JSON"]
         with open(path, "a") as fh:

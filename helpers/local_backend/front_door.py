@@ -56,19 +56,24 @@ def sagemaker(app, environ, start_response):
 
 
 def wrap(app, sagemaker_layer=None):
-    """Route every request; ``sagemaker_layer`` wraps the SageMaker answers (the tests' conformance check)."""
+    """Route every request; ``sagemaker_layer`` wraps the SageMaker and runtime answers (the tests' conformance check)."""
 
     def answer_sagemaker(environ, start_response):
         return sagemaker(app, environ, start_response)
 
+    def answer_runtime(environ, start_response):
+        facts = request.facts(environ)
+        return hosting_urls.invoke(environ, start_response, facts, hosting_urls.endpoint_name(environ))
+
     sagemaker_app = sagemaker_layer(answer_sagemaker) if sagemaker_layer else answer_sagemaker
+    runtime_app = sagemaker_layer(answer_runtime) if sagemaker_layer else answer_runtime
 
     def routed(environ, start_response):
         facts = request.facts(environ)
         if facts.target.startswith("SageMaker."):
             return sagemaker_app(environ, start_response)
         if facts.action == "InvokeEndpoint":  # sagemaker-runtime: the kit's hosting answers it
-            return hosting_urls.invoke(environ, start_response, facts, hosting_urls.endpoint_name(environ))
+            return runtime_app(environ, start_response)
         if facts.is_long_poll:  # a long poll must not hold the lock that event delivery needs
             return app(environ, start_response)
         with MOTO_LOCK:
