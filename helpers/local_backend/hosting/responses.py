@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from ..exceptions import validation
+from ..paging import page
 from . import deploy
 from .models import BUSY, HOSTING, Endpoint
 
@@ -70,13 +71,12 @@ def list_endpoints(params: dict[str, Any], region: str) -> dict[str, Any]:
                  and (not params.get("StatusEquals") or e.status == params["StatusEquals"])]
     key = (lambda e: e.name.lower()) if params.get("SortBy") == "Name" else (lambda e: e.creation_time)
     found.sort(key=key, reverse=params.get("SortOrder", "Descending") == "Descending")
-    start = int(params.get("NextToken") or 0)
-    size = int(params.get("MaxResults") or 10)
+    chosen, token = page(found, params.get("NextToken"), int(params.get("MaxResults") or 10))
     out: dict[str, Any] = {"Endpoints": [{
         "EndpointName": e.name, "EndpointArn": e.arn, "CreationTime": e.creation_time,
-        "LastModifiedTime": e.last_modified_time, "EndpointStatus": e.status} for e in found[start:start + size]]}
-    if start + size < len(found):
-        out["NextToken"] = str(start + size)
+        "LastModifiedTime": e.last_modified_time, "EndpointStatus": e.status} for e in chosen]}
+    if token:
+        out["NextToken"] = token
     return out
 
 

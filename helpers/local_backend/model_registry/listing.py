@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..paging import page
 from .context import public
-from .query import page
 
 LIST_PAGE = 10  # ListModelPackages/ListModelPackageGroups without MaxResults (unverified default)
 

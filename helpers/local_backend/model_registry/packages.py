@@ -8,11 +8,11 @@ them, with the choices made where the sources are silent.
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 from ..exceptions import ServiceError, validation
 from . import documented
+from . import cards
 from .context import Call, find_group, find_package, public
 from .listing import created_between, list_response
 from .models import package_arn
@@ -20,8 +20,6 @@ from .tags import merge_tags
 
 METADATA_LIMIT = 50  # CustomerMetadataMap: max 50 entries, checked again after a merge
 ADDITIONAL_SPECS_LIMIT = 15  # "Total number of additional Inference Specifications can not exceed 15."
-CARD_METADATA_PATHS = ("model_overview.model_id", "model_overview.model_name", "intended_uses.risk_rating",
-                       "model_package_details.model_package_group_name", "model_package_details.model_package_arn")
 # The members of a version that UpdateModelPackage can change, as the event's UpdatedModelPackageFields names them.
 UPDATABLE = ("ModelApprovalStatus", "ApprovalDescription", "ModelPackageRegistrationType", "CustomerMetadataProperties",
              "AdditionalInferenceSpecifications", "InferenceSpecification", "SourceUri", "ModelCard", "ModelLifeCycle")
@@ -33,15 +31,6 @@ COPIED = ("ModelPackageDescription", "ModelPackageRegistrationType", "InferenceS
           "SourceAlgorithmSpecification", "MetadataProperties", "ModelMetrics", "Domain", "Task", "SamplePayloadUrl",
           "CustomerMetadataProperties", "DriftCheckBaselines", "AdditionalInferenceSpecifications",
           "SkipModelValidation", "SourceUri", "SecurityConfig", "ModelCard", "ModelLifeCycle", "ManagedStorageType")
-
-
-def _check_card(card: dict[str, Any] | None) -> None:
-    if card and "ModelCardContent" in card:
-        try:
-            json.loads(card["ModelCardContent"])
-        except ValueError:
-            raise validation("ModelCard.ModelCardContent must be a JSON document (the model package model card "
-                             "schema); check its quotes and brackets.") from None
 
 
 def create_model_package(call: Call) -> dict[str, Any]:
@@ -56,7 +45,7 @@ def create_model_package(call: Call) -> dict[str, Any]:
     if not group_value and not name:
         raise validation("Neither ModelPackageGroupName nor ModelPackageName is provided: give "
                          "ModelPackageGroupName to register a model version in a group.")
-    _check_card(p.get("ModelCard"))
+    cards.check(p.get("ModelCard"))
     documented.check_registration(p, versioned=bool(group_value))
     doc: dict[str, Any] = {k: copy.deepcopy(p[k]) for k in COPIED if k in p}
     if group_value:
@@ -99,24 +88,11 @@ def create_model_package(call: Call) -> dict[str, Any]:
     return {"ModelPackageArn": doc["ModelPackageArn"]}
 
 
-def _sanitized_card(card: dict[str, Any]) -> dict[str, Any]:
-    """ModelCard with IncludedData=MetadataOnly: the status, and only the listed paths of the content."""
-    out = {k: v for k, v in card.items() if k != "ModelCardContent"}
-    if "ModelCardContent" in card:
-        content, kept = json.loads(card["ModelCardContent"]), {}
-        for path in CARD_METADATA_PATHS:
-            head, _, leaf = path.partition(".")
-            if isinstance(content.get(head), dict) and leaf in content[head]:
-                kept.setdefault(head, {})[leaf] = content[head][leaf]
-        out["ModelCardContent"] = json.dumps(kept)
-    return out
-
-
 def describe_model_package(call: Call) -> dict[str, Any]:
     package = find_package(call, call.params["ModelPackageName"])
     out = public(package, "DescribeModelPackageOutput")
     if call.params.get("IncludedData") == "MetadataOnly" and "ModelCard" in out:
-        out["ModelCard"] = _sanitized_card(out["ModelCard"])
+        out["ModelCard"] = cards.metadata_only(out["ModelCard"])
     return out
 
 
@@ -162,7 +138,7 @@ def update_model_package(call: Call) -> dict[str, Any]:
     if not versioned and "ModelApprovalStatus" in p:
         raise validation("ModelApprovalStatus applies to versioned model packages only (UpdateModelPackage "
                          "updates a versioned model).")
-    _check_card(p.get("ModelCard"))
+    cards.check(p.get("ModelCard"))
     documented.check_update(package, p)
     new = copy.deepcopy(package)
     for key in ("ModelApprovalStatus", "ApprovalDescription", "ModelPackageRegistrationType", "InferenceSpecification",

@@ -8,10 +8,9 @@ does. The type of the property (text, number, timestamp, boolean) decides which 
 
 from __future__ import annotations
 
-import base64
 import functools
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from ..exceptions import validation
 from ..validation import service_model
@@ -72,7 +71,7 @@ def values(doc: Any, path: str) -> list[Any]:
     return flat
 
 
-def _timestamp(value: Any) -> float:
+def timestamp(value: Any) -> float:
     if isinstance(value, (int, float)):
         return float(value)
     parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
@@ -87,7 +86,7 @@ def _compare(kind: str, operator: str, have: Any, want: str) -> bool:
     if kind in NUMERIC:
         left, right = float(have), float(want)
     elif kind == "timestamp":
-        left, right = _timestamp(have), _timestamp(want)
+        left, right = timestamp(have), timestamp(want)
     elif kind == "boolean":
         left, right = str(have).lower(), want.lower()
     else:
@@ -135,7 +134,7 @@ class Query:
             if kind in NUMERIC:
                 float(flt["Value"])
             elif kind == "timestamp":
-                _timestamp(flt["Value"])
+                timestamp(flt["Value"])
         except ValueError:
             raise validation(f"The value '{flt['Value']}' of the filter on '{name}' is not a valid {kind}.") from None
 
@@ -185,39 +184,3 @@ class Query:
 
     def matches(self, doc: dict[str, Any]) -> bool:
         return not self.expression or self._holds(doc, self.expression)
-
-
-def sort(resource: str, docs: Iterable[dict[str, Any]], sort_by: str | None, order: str | None) -> list[dict[str, Any]]:
-    """Sorted as the API reference states: by ``LastModifiedTime``, ``Descending`` unless told otherwise.
-
-    A resource without that property (ModelPackageGroup) is sorted by ``CreationTime`` by default;
-    records without the sort property come last.
-    """
-    if sort_by is None:
-        sort_by = "LastModifiedTime" if property_type(resource, "LastModifiedTime") else "CreationTime"
-    kind = property_type(resource, sort_by)
-    if kind is None:
-        raise validation(f"'{sort_by}' is not a property of {resource} to sort by.")
-    have, missing = [], []
-    for doc in docs:
-        found = values(doc, sort_by)
-        (have if found else missing).append((found[0] if found else None, doc))
-    if kind in NUMERIC:
-        key = lambda pair: float(pair[0])  # noqa: E731
-    elif kind == "timestamp":
-        key = lambda pair: _timestamp(pair[0])  # noqa: E731
-    else:
-        key = lambda pair: str(pair[0])  # noqa: E731
-    ordered = sorted(have, key=key, reverse=(order or "Descending") == "Descending")
-    return [doc for _, doc in ordered] + [doc for _, doc in missing]
-
-
-def page(items: list[Any], token: str | None, size: int) -> tuple[list[Any], str | None]:
-    """One page of ``items`` from ``token``; the next token, or None at the end."""
-    try:
-        start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
-    except ValueError:
-        raise validation("The NextToken is not one this service gave out: start again without it.") from None
-    end = start + size
-    following = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
-    return items[start:end], following

@@ -6,9 +6,12 @@ The expression language itself (operators, property types, sorting, paging) is i
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterable
 
+from ..exceptions import validation
+from ..paging import page
 from . import query as search
+from .query import NUMERIC, property_type, timestamp, values
 from . import documented
 from .context import Call, public, tags_of
 
@@ -61,16 +64,41 @@ def search_registry(call: Call) -> dict[str, Any]:
                 view = _search_view(call, resource, doc) if needs_tags else doc
                 if query.matches(view) and documented.visible(view, conditions):
                     matched.append(doc)
-        ordered = search.sort(resource, matched, p.get("SortBy"), p.get("SortOrder"))
+        ordered = sort(resource, matched, p.get("SortBy"), p.get("SortOrder"))
         id_key = "ModelPackageArn" if resource == "ModelPackage" else "ModelPackageGroupName"
         ordered_keys = [d[id_key] if resource == "ModelPackage" else d[id_key].lower() for d in ordered]
         if len(call.registry.search_cache) > 32:
             call.registry.search_cache.clear()
         call.registry.search_cache[key] = (call.registry.generation, ordered_keys)
-    chosen, token = search.page(ordered_keys, p.get("NextToken"), int(p.get("MaxResults") or 10))
+    chosen, token = page(ordered_keys, p.get("NextToken"), int(p.get("MaxResults") or 10))
     table = call.registry.packages if resource == "ModelPackage" else call.registry.groups
     out: dict[str, Any] = {"Results": [{resource: _search_view(call, resource, table[k])} for k in chosen],
                            "TotalHits": {"Value": len(ordered_keys), "Relation": "EqualTo"}}
     if token:
         out["NextToken"] = token
     return out
+
+
+def sort(resource: str, docs: Iterable[dict[str, Any]], sort_by: str | None, order: str | None) -> list[dict[str, Any]]:
+    """Sorted as the API reference states: by ``LastModifiedTime``, ``Descending`` unless told otherwise.
+
+    A resource without that property (ModelPackageGroup) is sorted by ``CreationTime`` by default;
+    records without the sort property come last.
+    """
+    if sort_by is None:
+        sort_by = "LastModifiedTime" if property_type(resource, "LastModifiedTime") else "CreationTime"
+    kind = property_type(resource, sort_by)
+    if kind is None:
+        raise validation(f"'{sort_by}' is not a property of {resource} to sort by.")
+    have, missing = [], []
+    for doc in docs:
+        found = values(doc, sort_by)
+        (have if found else missing).append((found[0] if found else None, doc))
+    if kind in NUMERIC:
+        key = lambda pair: float(pair[0])  # noqa: E731
+    elif kind == "timestamp":
+        key = lambda pair: timestamp(pair[0])  # noqa: E731
+    else:
+        key = lambda pair: str(pair[0])  # noqa: E731
+    ordered = sorted(have, key=key, reverse=(order or "Descending") == "Descending")
+    return [doc for _, doc in ordered] + [doc for _, doc in missing]
