@@ -89,6 +89,21 @@ def _tests(tests: dict) -> list[str]:
     return lines + [""]
 
 
+def _invoke(inv: dict) -> list[str]:
+    lines = ["## InvokeEndpoint against its floor", "",
+             "| rows | floor p50 / p99 | endpoint, HTTP p50 / p99 | endpoint, boto3 p50 / p99 | HTTP / floor (goal <= 1.5) | boto3 / floor |",
+             "|---|--:|--:|--:|--:|--:|"]
+    for name, row in inv["rows"].items():
+        cells = [f"{row[k]['p50_ms']} / {row[k]['p99_ms']} ms" for k in ("floor", "endpoint (HTTP)", "endpoint (boto3)")]
+        lines.append(f"| {name} | {' | '.join(cells)} | {row['ratio_p50_http']} | {row['ratio_p50_boto3']} |")
+    mem = inv["memory"]
+    return lines + ["", f"{inv['requests_each']} requests of each kind, alternating. Floor: one HTTP round trip to the "
+                    "backend (a POST of the same body, kept-alive connection) plus xgboost predicting the same rows "
+                    "in-process (one thread, as the container). boto3 adds the client's signing and parsing.", "",
+                    f"Memory: {mem['models_loaded']} models loaded, {_kb(mem['model_bytes'])} of model each; the "
+                    f"backend's resident set grows {mem['rss_kib_per_extra_model']} KiB per extra served model.", ""]
+
+
 def markdown(result: dict) -> str:
     lines = _header(result)
     if result.get("workshop"):
@@ -97,6 +112,8 @@ def markdown(result: dict) -> str:
     lines += _compare(result["compare"])
     if result.get("service_time"):
         lines += _service_time(result["service_time"])
+    if result.get("invoke"):
+        lines += _invoke(result["invoke"])
     if result.get("registration") and result.get("s3_writes"):
         lines += _writes(result["registration"], result["s3_writes"])
     if result.get("venv_mb") is not None:

@@ -9,7 +9,9 @@
    likewise, with the files one object write rewrites in an empty and in a full bucket (``s3_writes.py``).
 4. The backend's own CPU per request (DescribeModelPackage, a Search page, S3 GetObject), no latency
    (``service_time.py``).
-5. The install footprint (size of .venv) and, with --with-tests, the test suite's wall time (``suite_time.py``).
+5. ``InvokeEndpoint`` latency (p50, p99) for 1 and 100 rows against its floor, and the memory a served model
+   holds (``invoke_endpoint.py``).
+6. The install footprint (size of .venv) and, with --with-tests, the test suite's wall time (``suite_time.py``).
 
 Every benchmark runs in a backend of its own with its state on disk, as learners run it (``harness.py``);
 the data they load is in ``fixtures.py``, the Markdown in ``report.py``.
@@ -30,6 +32,7 @@ from pathlib import Path
 from .compare_versions import bench_compare
 from .footprint import import_time, venv_size
 from .harness import REPO, machine
+from .invoke_endpoint import bench_invoke
 from .registration import bench_registration
 from .report import markdown
 from .s3_writes import bench_s3_writes
@@ -46,6 +49,8 @@ def measure(tmp: Path, quick: bool) -> dict:
     if not quick:
         print("workshop vs floor ...", flush=True)
         result["workshop"] = bench_workshop(tmp)
+    print("InvokeEndpoint against its floor ...", flush=True)
+    result["invoke"] = bench_invoke(tmp, 30 if quick else 500)
     print("service time per request ...", flush=True)
     result["service_time"] = bench_service_time(tmp, 20 if quick else 200)
     sizes = [(20, 5.0), (40, 5.0)] if quick else [(100, 50.0), (1000, 50.0), (10000, 50.0)]

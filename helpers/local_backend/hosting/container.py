@@ -108,6 +108,7 @@ def load(artifact: bytes) -> list[Any]:
             first = (str(exc).strip().splitlines() or ["unknown error"])[0][:160]
             raise LoadError(f"{name} in the model artifact is not a model XGBoost can load ({first}); the "
                             "local backend does not unpickle models") from None
+        booster.set_param("nthread", 1)  # as the container does (serve_utils.get_loaded_booster)
         boosters.append(booster)
     return boosters
 
