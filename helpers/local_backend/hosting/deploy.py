@@ -122,10 +122,15 @@ def _bring_up(endpoint: Endpoint, config_name: str) -> None:
         HOSTING.release_unused()
 
 
-def start(endpoint: Endpoint, config_name: str) -> None:
-    """Load ``config_name`` for ``endpoint`` (Creating or Updating) in the background."""
+def start(endpoint: Endpoint, status: str, config_name: str) -> dict[str, Any]:
+    """Mark ``endpoint`` ``status`` (Creating or Updating), keep it, and load ``config_name`` in the background;
+    returns the API's answer (its ARN)."""
+    with HOSTING.lock:
+        endpoint.begin(status, config_name)
+        HOSTING.put(endpoint)
     threading.Thread(target=_bring_up, args=(endpoint, config_name), daemon=True,
                      name=f"deploy-{endpoint.name}").start()
+    return {"EndpointArn": endpoint.arn}
 
 
 def finish_delete(endpoint: Endpoint) -> None:
@@ -151,4 +156,4 @@ def resume(endpoints: list[Endpoint]) -> None:
         if endpoint.status == "Deleting":
             finish_delete(endpoint)
         elif endpoint.status in ("Creating", "Updating"):
-            start(endpoint, endpoint.pending_config or endpoint.config_name)
+            start(endpoint, endpoint.status, endpoint.pending_config or endpoint.config_name)

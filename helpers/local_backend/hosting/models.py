@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,11 @@ class Endpoint:
     @property
     def arn(self) -> str:
         return f"arn:aws:sagemaker:{self.region}:{ACCOUNT}:endpoint/{self.name.lower()}"
+
+    def begin(self, status: str, config_name: str) -> None:
+        """Start bringing ``config_name`` into service (``Creating`` or ``Updating``)."""
+        self.status, self.pending_config = status, config_name
+        self.failure_reason, self.last_modified_time = None, time.time()
 
 
 @dataclass

@@ -40,10 +40,8 @@ def create_endpoint(params: dict[str, Any], region: str) -> dict[str, Any]:
     deploy.config_variants(region, params["EndpointConfigName"])  # the configuration must exist now
     now = time.time()
     endpoint = Endpoint(region, name, params["EndpointConfigName"], "Creating", now, now,
-                        pending_config=params["EndpointConfigName"], tags=list(params.get("Tags") or []))
-    HOSTING.put(endpoint)
-    deploy.start(endpoint, params["EndpointConfigName"])
-    return {"EndpointArn": endpoint.arn}
+                        tags=list(params.get("Tags") or []))
+    return deploy.start(endpoint, "Creating", params["EndpointConfigName"])
 
 
 def describe_endpoint(params: dict[str, Any], region: str) -> dict[str, Any]:
@@ -94,11 +92,7 @@ def update_endpoint(params: dict[str, Any], region: str) -> dict[str, Any]:
             raise validation(f"Cannot update endpoint \"{endpoint.arn}\": it failed ({endpoint.failure_reason}); "
                              "delete it and create it again.")
         deploy.config_variants(region, params["EndpointConfigName"])
-        endpoint.status, endpoint.pending_config = "Updating", params["EndpointConfigName"]
-        endpoint.failure_reason, endpoint.last_modified_time = None, time.time()
-        HOSTING.put(endpoint)
-    deploy.start(endpoint, params["EndpointConfigName"])
-    return {"EndpointArn": endpoint.arn}
+        return deploy.start(endpoint, "Updating", params["EndpointConfigName"])
 
 
 def update_endpoint_weights_and_capacities(params: dict[str, Any], region: str) -> dict[str, Any]:
