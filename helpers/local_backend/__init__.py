@@ -1,7 +1,7 @@
 """The local backend: a real AWS endpoint on 127.0.0.1 that answers the workshop's calls offline.
 
 Everything in this folder runs inside the backend process (``python -m helpers.local_backend``);
-the rest of the kit reaches it only through HTTP and the control surface in ``helpers/backend.py``
+the rest of the kit reaches it only through HTTP and the control surface in ``helpers/kit/backend.py``
 (start, stop, status, reset, env, stats), which uses the constants below.
 
 The folder is split as moto splits a service: state, wire format and routing apart.

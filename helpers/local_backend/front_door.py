@@ -55,8 +55,8 @@ def sagemaker(app, environ, start_response):
     return [payload]
 
 
-def wrap(app, sagemaker_layer=None):
-    """Route every request; ``sagemaker_layer`` wraps the SageMaker and runtime answers (the tests' conformance check)."""
+def wrap(app, checker=None):
+    """Route every request; ``checker`` wraps the SageMaker and runtime answers (the tests' conformance check)."""
 
     def answer_sagemaker(environ, start_response):
         return sagemaker(app, environ, start_response)
@@ -65,8 +65,8 @@ def wrap(app, sagemaker_layer=None):
         facts = request.facts(environ)
         return hosting_urls.invoke(environ, start_response, facts, hosting_urls.endpoint_name(environ))
 
-    sagemaker_app = sagemaker_layer(answer_sagemaker) if sagemaker_layer else answer_sagemaker
-    runtime_app = sagemaker_layer(answer_runtime) if sagemaker_layer else answer_runtime
+    sagemaker_app = checker(answer_sagemaker) if checker else answer_sagemaker
+    runtime_app = checker(answer_runtime) if checker else answer_runtime
 
     def routed(environ, start_response):
         facts = request.facts(environ)

@@ -1,6 +1,6 @@
 """The local backend process: ``python -m helpers.local_backend --state-dir DIR [--port N] ...``.
 
-Started by ``python -m helpers backend start`` (``helpers/backend.py``). It restores the state kept in
+Started by ``python -m helpers backend start`` (``helpers/kit/backend.py``). It restores the state kept in
 DIR (the registry journal and moto's snapshots), binds 127.0.0.1, then writes ``DIR/backend.json``
 (pid, port, endpoint) for clients. The WSGI application is ``app.py``; connections, ``connection.py``.
 """
