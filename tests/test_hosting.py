@@ -370,3 +370,13 @@ def test_runtime_answers_are_checked_against_the_runtime_model(hosting, models):
                                      b'{"message": "m", "Extra": 1}') == [
         "InvokeEndpoint: ModelError answered with 500 Internal Server Error, the model says 424",
         "InvokeEndpoint: ModelError: member Extra is not in the error shape"]
+
+
+def test_tags_on_an_endpoint_are_kept_with_it(hosting, models):
+    hosting.register("v1")
+    hosting.config("config-v1", {"v1": 1.0})
+    arn = hosting.sm.create_endpoint(EndpointName="ep", EndpointConfigName="config-v1",
+                                     Tags=[{"Key": "team", "Value": "ml"}])["EndpointArn"]
+    hosting.sm.add_tags(ResourceArn=arn, Tags=[{"Key": "stage", "Value": "prod"}])
+    hosting.sm.delete_tags(ResourceArn=arn, TagKeys=["team"])
+    assert hosting.sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "stage", "Value": "prod"}]

@@ -41,7 +41,7 @@ def sagemaker(app, environ, start_response):
         handler = registry_urls.handler_for(operation, params)
         if handler is not None:
             return json_response(start_response, 200, registry_responses.serve(environ, facts, handler, params))
-        hosted = hosting_urls.handler_for(operation)
+        hosted = hosting_urls.handler_for(operation, params)
         if hosted is not None:  # hosting keeps its own state on disk (hosting/models.py)
             persistence.touch(environ)
             return json_response(start_response, 200, hosted(params, facts.region))

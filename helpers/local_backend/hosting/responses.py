@@ -127,3 +127,33 @@ def delete_endpoint(params: dict[str, Any], region: str) -> dict[str, Any]:
         HOSTING.put(endpoint)
     deploy.finish_delete(endpoint)
     return {}
+
+
+def _tagged(params: dict[str, Any], region: str) -> Endpoint:
+    name = params["ResourceArn"].rpartition(":endpoint/")[2]
+    endpoint = HOSTING.get(region, name)
+    if endpoint is None:
+        raise validation("Resource does not exist.")
+    return endpoint
+
+
+def add_tags(params: dict[str, Any], region: str) -> dict[str, Any]:
+    endpoint = _tagged(params, region)
+    with HOSTING.lock:
+        merged = {t["Key"]: t.get("Value", "") for t in endpoint.tags}
+        merged.update({t["Key"]: t.get("Value", "") for t in params["Tags"]})
+        endpoint.tags = [{"Key": k, "Value": v} for k, v in merged.items()]
+        HOSTING.put(endpoint)
+    return {"Tags": params["Tags"]}
+
+
+def list_tags(params: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"Tags": list(_tagged(params, region).tags)}
+
+
+def delete_tags(params: dict[str, Any], region: str) -> dict[str, Any]:
+    endpoint = _tagged(params, region)
+    with HOSTING.lock:
+        endpoint.tags = [t for t in endpoint.tags if t["Key"] not in set(params["TagKeys"])]
+        HOSTING.put(endpoint)
+    return {}

@@ -19,5 +19,11 @@ OPERATIONS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
 __all__ = ["OPERATIONS", "endpoint_name", "handler_for", "invoke"]
 
 
-def handler_for(operation: str) -> Callable[[dict[str, Any], str], dict[str, Any]] | None:
+TAG_OPERATIONS = {"AddTags": responses.add_tags, "ListTags": responses.list_tags, "DeleteTags": responses.delete_tags}
+
+
+def handler_for(operation: str, params: dict[str, Any]) -> Callable[[dict[str, Any], str], dict[str, Any]] | None:
+    """The hosting handler for this request (tags: only on endpoint ARNs), or None."""
+    if operation in TAG_OPERATIONS and ":endpoint/" in params.get("ResourceArn", ""):
+        return TAG_OPERATIONS[operation]
     return OPERATIONS.get(operation)
