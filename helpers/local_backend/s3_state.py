@@ -46,8 +46,9 @@ def save_object(state_dir: Path, bucket: str, key: str) -> None:
         found = backend.buckets.get(bucket)
         if found is not None and key in found.keys:
             versions = dict.__getitem__(found.keys, key)
-            atomic_write(_object_path(state_dir, bucket, key),
-                          pickle.dumps({"bucket": bucket, "key": key, "versions": versions}, pickle.HIGHEST_PROTOCOL))
+            tags = {v.arn: backend.tagger.tags[v.arn] for v in versions if v.arn in backend.tagger.tags}
+            atomic_write(_object_path(state_dir, bucket, key), pickle.dumps(
+                {"bucket": bucket, "key": key, "versions": versions, "tags": tags}, pickle.HIGHEST_PROTOCOL))
             return
     _object_path(state_dir, bucket, key).unlink(missing_ok=True)
 
@@ -61,22 +62,33 @@ def save_all_objects(state_dir: Path) -> None:
                 save_object(state_dir, name, key)
 
 
+def _is_object_arn(arn: str) -> bool:
+    return "/" in arn.partition(":::")[2]  # arn:aws:s3:::bucket/key/version (moto's tag key); a bucket's has none
+
+
 class WithoutObjects:
-    """While in effect, every bucket's objects are set aside, so the S3 snapshot holds metadata only."""
+    """While in effect, every bucket's objects and their tags are set aside, so the S3 snapshot holds metadata
+    only (moto keeps a tag entry per object version, even an empty one: kept in the object's file instead)."""
 
     def __enter__(self):
         from moto.s3.utils import _VersionedKeyStore
 
-        self.kept = []
+        self.kept, self.tags = [], []
         for backend in _backends():
             for bucket in backend.buckets.values():
                 self.kept.append((bucket, bucket.keys))
                 bucket.keys = _VersionedKeyStore()
+            objects = {arn: tags for arn, tags in backend.tagger.tags.items() if _is_object_arn(arn)}
+            for arn in objects:
+                del backend.tagger.tags[arn]
+            self.tags.append((backend.tagger, objects))
         return self
 
     def __exit__(self, *exc):
         for bucket, keys in self.kept:
             bucket.keys = keys
+        for tagger, objects in self.tags:
+            tagger.tags.update(objects)
 
 
 def restore_objects(state_dir: Path) -> int:
@@ -84,12 +96,13 @@ def restore_objects(state_dir: Path) -> int:
     root = state_dir / OBJECTS
     if not root.exists():
         return 0
-    buckets = {name: bucket for backend in _backends() for name, bucket in backend.buckets.items()}
+    buckets = {name: (backend, bucket) for backend in _backends() for name, bucket in backend.buckets.items()}
     for path in root.glob("*/*.pickle"):
         saved = pickle.loads(path.read_bytes())
-        bucket = buckets.get(saved["bucket"])
+        backend, bucket = buckets.get(saved["bucket"], (None, None))
         if bucket is not None:
             bucket.keys.setlist(saved["key"], saved["versions"])
+            backend.tagger.tags.update(saved.get("tags", {}))
             count += 1
     return count
 
