@@ -298,12 +298,17 @@ def test_an_update_under_four_concurrent_callers_fails_no_request(hosting, model
                 failures.append(exc)
 
     threads = [threading.Thread(target=caller) for _ in range(4)]
+    def answered(count: int) -> None:
+        deadline = time.monotonic() + 30
+        while len(answers) + len(failures) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     for thread in threads:
         thread.start()
-    time.sleep(0.3)
+    answered(8)  # the old model is answering
     hosting.sm.update_endpoint(EndpointName="ep", EndpointConfigName="config-v2")
     assert wait(hosting.sm, "ep")["EndpointConfigName"] == "config-v2"
-    time.sleep(0.3)
+    answered(len(answers) + len(failures) + 8)  # and the new one
     stop.set()
     for thread in threads:
         thread.join()
