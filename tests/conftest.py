@@ -13,12 +13,15 @@ The tests' backend checks every SageMaker response it gives against botocore's o
 
 ``pytest tests/test_registry_rules.py --against-aws`` runs the registry rules against a real account
 instead (``WORKSHOP_BACKEND=aws``, after the workshop's usual confirmation); see the README.
+
+The fixtures several modules use are here; what they share besides (the inference specification, the
+tarball builder, the logs' paths, the rule tests' target) is in ``support.py``, which test modules
+import: no test module imports this file or another test module.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import shutil
 import tempfile
@@ -26,24 +29,12 @@ from pathlib import Path
 
 import pytest
 
+import support
+from support import conformance_log, netlog_path, read_jsonl
+
 REPO = Path(__file__).resolve().parent.parent
 GUARD_DIR = REPO / "tests" / "guard"
 _STATE: dict[str, str] = {}
-
-
-def netlog_path() -> Path:
-    return Path(os.environ["WORKSHOP_NETLOG"])
-
-
-def oplog_path(name: str) -> Path:
-    """Where a recorded workshop run's AWS operations go (see ``tests/guard/sitecustomize.py``)."""
-    # A child pytest run (a test run alone records what it needs that way) writes into its parent's folder.
-    folder = os.environ.get("PARENT_TEST_OPLOG_DIR") or Path(_STATE["dir"]) / "oplogs"
-    return Path(folder) / f"{name}.jsonl"
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
 
 
 def _guard_this_process() -> None:
@@ -79,10 +70,6 @@ def against_aws(config: pytest.Config) -> bool:
     return bool(config.getoption("--against-aws"))
 
 
-def conformance_log() -> Path:
-    return Path(os.environ["WORKSHOP_CONFORMANCE_LOG"])
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if against_aws(config):
         chosen = [item for item in items if item.get_closest_marker("parity")]
@@ -95,6 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     state_dir = tempfile.mkdtemp(prefix="workshop-test-backend-")
     _STATE["dir"] = state_dir
+    support.SESSION["dir"] = Path(state_dir)
     _offline_environment(state_dir)
     (Path(state_dir) / "oplogs").mkdir()
     os.environ["WORKSHOP_NETLOG"] = str(Path(state_dir) / "netlog.jsonl")
@@ -124,6 +112,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
     backend.stop()
     shutil.rmtree(_STATE.pop("dir"), ignore_errors=True)
+    support.SESSION.pop("dir", None)
 
 
 @pytest.fixture(scope="session")
@@ -150,3 +139,61 @@ def aws_env(monkeypatch):
     """For in-process moto tests: clients without an endpoint (moto intercepts them)."""
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     return monkeypatch
+
+
+@pytest.fixture
+def own_state_dir(tmp_path, monkeypatch):
+    """A state dir of this test's own, for a backend the test starts itself (free port); stopped afterwards."""
+    from helpers.kit import backend
+
+    monkeypatch.setenv("WORKSHOP_STATE_DIR", str(tmp_path / "state"))
+    yield tmp_path / "state"
+    backend.stop()
+
+
+@pytest.fixture
+def own_backend(own_state_dir):
+    """A backend of this test's own (own state dir, free port), started; stopped afterwards."""
+    from helpers.kit import backend
+
+    backend.start(port=0)
+    return own_state_dir
+
+
+@pytest.fixture
+def target(request):
+    """Where the registry rule tests run: the tests' backend, or with ``--against-aws`` a real account.
+
+    Groups are named ``<prefix>-<random>-...``, the prefix being the test module's ``TARGET_PREFIX``
+    (``parity`` when it has none); everything the test made is deleted afterwards.
+    """
+    from helpers import aws, config
+
+    remote = against_aws(request.config)
+    if not remote:
+        request.getfixturevalue("local_backend")
+    elif config.backend_mode() != "aws":
+        pytest.fail("--against-aws runs in a real account: set WORKSHOP_BACKEND=aws (and AWS_REGION), and confirm "
+                    "the account first by running notebook 00 with confirm_aws=True.")
+    t = support.Target(aws.client("sagemaker"), remote, getattr(request.module, "TARGET_PREFIX", "parity"))
+    yield t
+    t.cleanup()
+
+
+@pytest.fixture
+def recorded_group(clean_backend):
+    """A group whose changes are recorded (as notebook 01 sets it up), with three versions in Development.
+
+    Returns the session, its SageMaker client and the three versions' ARNs.
+    """
+    from helpers import aws, history, lifecycle
+
+    session = aws.session()
+    sm = session.client("sagemaker")
+    sm.create_model_package_group(ModelPackageGroupName=support.STAGE_GROUP)
+    history.subscribe(session, support.STAGE_GROUP)
+    arns = [sm.create_model_package(ModelPackageGroupName=support.STAGE_GROUP, InferenceSpecification=support.SPEC,
+                                    ModelApprovalStatus="PendingManualApproval",
+                                    ModelLifeCycle={**lifecycle.DEVELOPMENT, "StageDescription": "new"})["ModelPackageArn"]
+            for _ in range(3)]
+    return session, sm, arns

@@ -76,6 +76,8 @@ def needs(op: dict, acct: Account) -> list[Need]:
         return found
     if service == "sagemaker":
         return _sagemaker(operation, p, acct)
+    if service == "sagemaker-runtime" and operation == "InvokeEndpoint":  # its action is in the sagemaker namespace
+        return [Need("sagemaker:InvokeEndpoint", acct.sagemaker("endpoint", p["EndpointName"]))]
     if service == "iam":
         found = [Need(f"iam:{operation}", acct.role(p["RoleName"]))]
         if operation == "CreateRole":

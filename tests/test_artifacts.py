@@ -12,6 +12,7 @@ import pytest
 
 from helpers.model import artifacts, datasets, serving, training
 from helpers.errors import WorkshopError
+from support import tar_gz
 
 BUCKET = "ml-pipeline-bucket"
 URI = f"s3://{BUCKET}/model/model.tar.gz"
@@ -25,16 +26,6 @@ def model():
 @pytest.fixture(scope="module")
 def tarball(model, tmp_path_factory):
     return artifacts.save_model_tarball(model.booster, tmp_path_factory.mktemp("art") / "model.tar.gz")
-
-
-def make_tar_gz(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, content in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            tar.addfile(info, io.BytesIO(content))
-    return buf.getvalue()
 
 
 def test_tarball_holds_exactly_xgboost_model(tarball):
@@ -90,9 +81,9 @@ def test_predict_csv_catches_header_and_label(model):
         (b"PK\x03\x04 a zip file", r"not gzip-compressed"),
         (gzip.compress(b"x" * 2000), r"gzip but holds no tar archive"),
         (gzip.compress(b"x" * 2000)[:30], r"cannot be decompressed"),
-        (make_tar_gz({"model.json": b"{}"}), r"\['model\.json'\] but no xgboost-model"),
-        (make_tar_gz({"model/xgboost-model": b"{}"}), r"no xgboost-model file at its root"),
-        (make_tar_gz({"xgboost-model": b"{}", "notes.txt": b"hi"}), r"holds \['notes\.txt'\] besides xgboost-model"),
+        (tar_gz({"model.json": b"{}"}), r"\['model\.json'\] but no xgboost-model"),
+        (tar_gz({"model/xgboost-model": b"{}"}), r"no xgboost-model file at its root"),
+        (tar_gz({"xgboost-model": b"{}", "notes.txt": b"hi"}), r"holds \['notes\.txt'\] besides xgboost-model"),
     ],
 )
 def test_bad_tarballs_get_one_clear_sentence(data, message):
@@ -114,7 +105,7 @@ def test_link_instead_of_file_is_rejected():
 
 def test_unloadable_model_file():
     with pytest.raises(WorkshopError, match=r"not a model xgboost can load"):
-        serving.load_booster_from_tarball(make_tar_gz({"xgboost-model": b"not a model"}))
+        serving.load_booster_from_tarball(tar_gz({"xgboost-model": b"not a model"}))
 
 
 class _VectorBaseScoreBooster:

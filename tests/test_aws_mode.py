@@ -17,15 +17,12 @@ import helpers
 from helpers import aws
 from helpers.kit import backend, notebook_runner
 from helpers.errors import NotConfirmed, WorkshopError
-
-from conftest import oplog_path
+from support import ACCOUNT, STUDIO_REGION, STUDIO_ROLE, oplog_path
 
 pytestmark = pytest.mark.notebooks
 
-REGION = "eu-west-1"
-ACCOUNT = "123456789012"
+REGION = STUDIO_REGION
 BUCKET = f"sagemaker-{REGION}-{ACCOUNT}"
-STUDIO_ROLE = "AmazonSageMaker-ExecutionRole-20261126T101500"
 GROUP, CLI_GROUP = "ml-pipeline-model-group", "ml-pipeline-model-group-cli"
 
 

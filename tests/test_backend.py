@@ -1,4 +1,5 @@
-"""The local backend process: start/stop/status/reset, loopback only, found without exports."""
+"""The local backend process (helpers.kit.backend and ``python -m helpers backend``): start/stop/status/reset,
+loopback only, found without exports, and one sentence when it is not running."""
 
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ import pytest
 
 from helpers import aws
 from helpers.kit import backend
-from helpers.errors import BackendNotRunning, WorkshopError
-
-REPO = Path(__file__).resolve().parent.parent
+from helpers.errors import BackendNotRunning
+from support import REPO
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -103,73 +103,3 @@ def test_not_running_gives_one_sentence_saying_how_to_start(tmp_path, monkeypatc
     assert out.returncode == 2
     assert out.stderr.startswith("error: The local AWS backend is not running")
     assert "Traceback" not in out.stderr
-
-
-def test_clients_are_pinned_to_loopback(local_backend):
-    sess = aws.session()
-    for service in ("sagemaker", "s3", "iam", "sts", "events", "sqs"):
-        client = sess.client(service)
-        assert client.meta.endpoint_url == local_backend.endpoint
-        assert client.meta.config.retries["mode"] == "standard"
-    with pytest.raises(WorkshopError, match="not on this machine"):
-        sess.client("s3", endpoint_url="https://s3.amazonaws.com")
-    assert os.environ["AWS_ENDPOINT_URL"] == local_backend.endpoint
-
-
-def test_remote_endpoint_override_is_refused(monkeypatch):
-    monkeypatch.setenv("WORKSHOP_ENDPOINT_URL", "https://sagemaker.example.com")
-    with pytest.raises(WorkshopError, match="local mode only talks to 127.0.0.1"):
-        aws.session()
-
-
-def test_an_unknown_backend_is_one_sentence(monkeypatch):
-    monkeypatch.setenv("WORKSHOP_BACKEND", "cloud")
-    with pytest.raises(WorkshopError, match="must be one of local, aws"):
-        aws.session()
-
-
-def test_sagemaker_sdk_reads_through_the_session(clean_backend):
-    from sagemaker.core.resources import ModelPackageGroup
-
-    aws.client("sagemaker").create_model_package_group(ModelPackageGroupName="sdk-visible")
-    groups = ModelPackageGroup.get_all(session=aws.session(), region="us-east-1")
-    assert [g.model_package_group_name for g in groups] == ["sdk-visible"]
-
-
-def test_import_helpers_is_light():
-    code = "import sys, helpers; print(sorted(m for m in ('boto3','pandas','xgboost','sagemaker','matplotlib') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
-    assert out.stdout.strip() == "[]", out.stdout
-
-
-def test_the_running_aws_process_answers_as_the_aws_program_does(clean_backend, capsys):
-    """aws_cli.run keeps one CLI process for many commands: the same answers, exit codes and error lines as
-    ``aws`` started per command, and every command sees the backend state the one before it left."""
-    from helpers.kit import aws_cli
-
-    aws_cli.start()  # in the background, before the first command
-    started = aws_cli._worker
-    created = aws_cli.run("sagemaker", "create-model-package-group", "--model-package-group-name", "via-worker")
-    assert created["ModelPackageGroupArn"].endswith(":model-package-group/via-worker")
-    assert capsys.readouterr().out == "$ aws sagemaker create-model-package-group --model-package-group-name via-worker\n"
-    listing = ("sagemaker", "list-model-package-groups", "--query", "ModelPackageGroupSummaryList[].ModelPackageGroupName")
-    assert aws_cli.run(*listing) == aws_cli.run(*listing, own_process=True) == ["via-worker"]
-    worker = aws_cli._worker
-    assert worker is started and worker.proc.poll() is None, "the commands went to the one process started"
-
-    missing = ("sagemaker", "describe-model-package-group", "--model-package-group-name", "nope")
-    shared, own = aws_cli.run(*missing, check=False), aws_cli.run(*missing, check=False, own_process=True)
-    assert shared.returncode == own.returncode != 0
-    assert aws_cli._last_error_line(shared) == aws_cli._last_error_line(own)
-    assert "(ValidationException) when calling the DescribeModelPackageGroup operation" in own.stderr
-    with pytest.raises(WorkshopError, match=r"^The aws command failed: An error occurred \(ValidationException\)"):
-        aws_cli.run(*missing)
-    bad = [aws_cli.run("sagemaker", "list-model-package-groups", "--no-such-option", check=False, own_process=own)
-           for own in (False, True)]
-    assert bad[0].returncode == bad[1].returncode != 0
-    assert "Unknown options: --no-such-option" in bad[0].stderr and "Unknown options: --no-such-option" in bad[1].stderr
-    assert aws_cli._worker is worker, "a failing command leaves the process running"
-
-    aws_cli.run("sagemaker", "list-model-package-groups", region="eu-west-1")  # another environment: a new process
-    assert aws_cli._worker is not worker and worker.proc.poll() is not None
-    aws_cli._worker.stop()

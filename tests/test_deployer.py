@@ -17,15 +17,17 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from helpers import aws, deployer, history, iam
 from helpers.aws_mode import deployer_lambda
 from helpers.kit import aws_cli
-from helpers.model import artifacts
+from helpers.model import artifacts, datasets, serving, training
 from helpers.setup import execution_role, s3_bucket
 from helpers.errors import WorkshopError
 from iam_model import Account, needs
@@ -33,26 +35,39 @@ from iam_model import Account, needs
 REPO = Path(__file__).resolve().parent.parent
 GROUP, ENDPOINT, BUCKET, ROLE = "ml-pipeline-model-group", "ml-pipeline-endpoint", "ml-pipeline-bucket", "SageMakerExecutionRole"
 ACCOUNT, REGION = "123456789012", "us-east-1"
-SPEC = {"Containers": [{"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
-                        "ModelDataUrl": f"s3://{BUCKET}/model/model.tar.gz"}],
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"  # the built-in XGBoost image of the region
+SPEC = {"Containers": [{"Image": IMAGE, "ModelDataUrl": f"s3://{BUCKET}/model/model.tar.gz"}],
         "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]}
+BROKEN = {**SPEC, "Containers": [{"Image": IMAGE, "ModelDataUrl": f"s3://{BUCKET}/model/broken.tar.gz"}]}
 
 
-def register(sm, group: str = GROUP, n: int = 2) -> list[str]:
+def register(sm, group: str = GROUP, n: int = 2, spec: dict = SPEC) -> list[str]:
     """``n`` pending versions of ``group`` (created if missing); their ARNs."""
     if group not in [g["ModelPackageGroupName"] for g in sm.list_model_package_groups()["ModelPackageGroupSummaryList"]]:
         sm.create_model_package_group(ModelPackageGroupName=group)
-    return [sm.create_model_package(ModelPackageGroupName=group, InferenceSpecification=SPEC,
+    return [sm.create_model_package(ModelPackageGroupName=group, InferenceSpecification=spec,
                                     ModelApprovalStatus="PendingManualApproval")["ModelPackageArn"] for _ in range(n)]
 
 
+@pytest.fixture(scope="module")
+def model():
+    """A real model the endpoint can serve: the kit's v1 preset (trained in well under a second), as
+    ``model.tar.gz`` bytes, with its booster. A fake artifact would leave every endpoint Failed."""
+    trained = training.train_preset("v1")
+    return {"artifact": artifacts.tarball_bytes(artifacts.model_json(trained.booster)), "booster": trained.booster}
+
+
 @pytest.fixture
-def workshop(clean_backend):
-    """What 00-05 leave behind: bucket, execution role, the deployer's rule and queue, two pending versions."""
+def workshop(clean_backend, model):
+    """What 00-05 leave behind: bucket, execution role, the deployer's rule and queue, two pending versions.
+
+    Both versions point at the same real artifact; ``model/broken.tar.gz`` is one no container can load.
+    """
     session = aws.session()
     s3 = session.client("s3")
     s3_bucket.ensure_bucket(s3, BUCKET, REGION)
-    s3.put_object(Bucket=BUCKET, Key="model/model.tar.gz", Body=artifacts.tarball_bytes(b"{}"))
+    s3.put_object(Bucket=BUCKET, Key="model/model.tar.gz", Body=model["artifact"])
+    s3.put_object(Bucket=BUCKET, Key="model/broken.tar.gz", Body=artifacts.tarball_bytes(b"{}"))
     role_arn = execution_role.ensure_execution_role(session.client("iam"), ROLE, BUCKET)
     deployer.subscribe(session, GROUP)
     if GROUP not in [g["ModelPackageGroupName"] for g in session.client("sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"]]:
@@ -66,8 +81,18 @@ def set_status(sm, arn: str, status: str) -> None:
     sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus=status, ApprovalDescription=f"{status} in a test")
 
 
-def drain(w) -> list[dict]:
-    return deployer.drain_once(w["session"], GROUP, ENDPOINT, w["role"])
+def drain(w, wait_seconds: float = 30) -> list[dict]:
+    return deployer.drain_once(w["session"], GROUP, ENDPOINT, w["role"], wait_seconds=wait_seconds)
+
+
+def settled(sm, timeout: float = 30) -> dict:
+    """DescribeEndpoint once the endpoint is no longer Creating or Updating (the waiter, polled quickly)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        desc = sm.describe_endpoint(EndpointName=ENDPOINT)
+        if desc["EndpointStatus"] not in ("Creating", "Updating") or time.monotonic() > deadline:
+            return desc
+        time.sleep(0.05)
 
 
 def take_events(w) -> list[dict]:
@@ -82,7 +107,15 @@ def take_events(w) -> list[dict]:
 
 
 def served_config(sm) -> str:
-    return sm.describe_endpoint(EndpointName=ENDPOINT)["EndpointConfigName"]
+    """The configuration the endpoint serves once it has settled."""
+    return settled(sm)["EndpointConfigName"]
+
+
+def scores(session, features) -> list[float]:
+    """What the endpoint answers for these rows (CSV, no header, no label)."""
+    answer = session.client("sagemaker-runtime").invoke_endpoint(
+        EndpointName=ENDPOINT, ContentType="text/csv", Body=features.to_csv(header=False, index=False))
+    return [float(line) for line in answer["Body"].read().decode().splitlines()]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -90,10 +123,10 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
                           cwd=REPO, env=aws.cli_env(), timeout=120)
 
 
-def test_approve_with_the_aws_cli_then_the_deployer_serves_it_and_a_rejection_goes_back(workshop):
+def test_approve_with_the_aws_cli_then_the_deployer_serves_it_and_a_rejection_goes_back(workshop, model):
     """The issue's acceptance test: approve with the bare `aws` CLI, run `deployer --once`, the endpoint serves
     that version and `history` shows the change; approve a newer one, it moves; reject that one (a rollback),
-    the deployer goes back."""
+    the deployer goes back, and the endpoint answers with the model's own predictions."""
     sm, (v1, v2) = workshop["sm"], workshop["arns"]
 
     def deploy_after(*aws_args: str) -> dict:
@@ -103,10 +136,15 @@ def test_approve_with_the_aws_cli_then_the_deployer_serves_it_and_a_rejection_go
         return json.loads(proc.stdout)
 
     first = deploy_after("--model-package-arn", v1, "--model-approval-status", "Approved", "--approval-description", "ok")
-    assert (first["serving"], served_config(sm)) == (1, "ml-pipeline-model-v1-config")
     assert [(e["event"]["version"], e["event"]["status"], e["action"]) for e in first["events"]] == [(1, "Approved", "created")]
-    assert sm.describe_model(ModelName="ml-pipeline-model-v1")["Containers"][0]["ModelPackageName"].lower() == v1.lower()
-    assert sm.describe_model(ModelName="ml-pipeline-model-v1")["ExecutionRoleArn"] == workshop["role"]
+    assert first["summary"] == ["endpoint ml-pipeline-endpoint created with v1"]
+    assert served_config(sm) == "ml-pipeline-model-v1-config"
+    described = sm.describe_model(ModelName="ml-pipeline-model-v1")
+    assert described["PrimaryContainer"]["ModelPackageName"].lower() == v1.lower()
+    assert described["ExecutionRoleArn"] == workshop["role"]
+    config = sm.describe_endpoint_config(EndpointConfigName="ml-pipeline-model-v1-config")["ProductionVariants"]
+    assert [(v["VariantName"], v["InstanceType"], v["InitialInstanceCount"]) for v in config] == [
+        ("AllTraffic", deployer.INSTANCE_TYPE, 1)]
     shown = subprocess.run([sys.executable, "-m", "helpers", "history", GROUP, "--json"], capture_output=True, text=True,
                            cwd=REPO, env=aws.cli_env(), timeout=120)
     assert shown.returncode == 0, shown.stderr
@@ -115,22 +153,44 @@ def test_approve_with_the_aws_cli_then_the_deployer_serves_it_and_a_rejection_go
     assert change["via"] == "registry event" and change["by"].startswith("arn:aws:"), "made outside the kit, by a known caller"
 
     second = deploy_after("--model-package-arn", v2, "--model-approval-status", "Approved", "--approval-description", "ok")
-    assert (second["serving"], served_config(sm)) == (2, "ml-pipeline-model-v2-config")
     assert second["events"][0]["action"] == "updated"
+    assert (second["events"][0]["serving"], served_config(sm)) == (2, "ml-pipeline-model-v2-config")
 
     back = deploy_after("--model-package-arn", v2, "--model-approval-status", "Rejected", "--approval-description", "rollback")
-    assert (back["serving"], served_config(sm)) == (1, "ml-pipeline-model-v1-config")
     assert [(e["event"]["version"], e["event"]["status"], e["action"]) for e in back["events"]] == [(2, "Rejected", "updated")]
-    assert sm.describe_endpoint(EndpointName=ENDPOINT)["EndpointStatus"] == "InService"
+    assert back["summary"] == ["endpoint ml-pipeline-endpoint updated to v1 (was v2)"]
+    assert served_config(sm) == "ml-pipeline-model-v1-config"
+    assert settled(sm)["EndpointStatus"] == "InService"
+    _, test = datasets.load("v1.0")
+    features = test.drop(columns=[datasets.LABEL]).head(5)
+    expected = serving.predict_csv(model["booster"], features.to_csv(header=False, index=False))
+    assert scores(workshop["session"], features) == pytest.approx(expected, abs=1e-6), "the deployed model answers"
 
 
-def test_the_text_output_says_what_happened_per_event_and_what_is_served(workshop):
-    """One line per event, then what the endpoint serves; without --once a one-sentence refusal, exit 2."""
-    set_status(workshop["sm"], workshop["arns"][0], "Approved")
+def test_the_text_output_is_a_summary_then_what_is_served(workshop):
+    """What changed, then one line for all the events that changed nothing (and why), then what the endpoint
+    serves; an empty queue says so; without --once a one-sentence refusal, exit 2."""
+    sm, (v1, v2) = workshop["sm"], workshop["arns"]
+    set_status(sm, v1, "Approved")
     proc = run_cli("--once")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == ["v1 Approved → endpoint ml-pipeline-endpoint created, serving v1",
-                                        "endpoint ml-pipeline-endpoint serves version 1 (config ml-pipeline-model-v1-config)"]
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "endpoint ml-pipeline-endpoint created with v1"
+    assert lines[1] in ("endpoint ml-pipeline-endpoint is Creating with version 1: it answers once InService",
+                        "endpoint ml-pipeline-endpoint serves version 1 (InService, config ml-pipeline-model-v1-config)")
+    assert len(lines) == 2
+    settled(sm)
+    set_status(sm, v2, "Approved")
+    set_status(sm, v1, "Rejected")
+    set_status(sm, v1, "Approved")
+    proc = run_cli("--once")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[:2] == ["endpoint ml-pipeline-endpoint updated to v2 (was v1)",
+                         "the other 2 events changed nothing: the endpoint already serves or is moving to v2, "
+                         "the newest approved (duplicate or stale events)"]
+    assert lines[2].startswith("endpoint ml-pipeline-endpoint serves version ") and len(lines) == 3
+    assert "version 2" in lines[2], "Updating from v1 to v2, or serving v2 already"
     again = run_cli("--once")
     assert again.stdout.splitlines()[0] == "no events waiting in the queue ml-pipeline-deployer"
     refused = run_cli()
@@ -138,13 +198,36 @@ def test_the_text_output_says_what_happened_per_event_and_what_is_served(worksho
 
 
 def test_a_duplicate_event_changes_nothing(workshop):
-    """EventBridge may deliver an event more than once: the second delivery finds the endpoint already right."""
+    """EventBridge may deliver an event more than once: the second delivery finds the endpoint already right,
+    or already being created for that version (on AWS for minutes), and leaves it to finish."""
     set_status(workshop["sm"], workshop["arns"][0], "Approved")
     (event,) = take_events(workshop)
     first = deployer.handle(event, workshop["sm"], GROUP, ENDPOINT, workshop["role"])
     again = deployer.handle(event, workshop["sm"], GROUP, ENDPOINT, workshop["role"])
-    assert (first["action"], again["action"], again["serving"]) == ("created", "unchanged", 1)
-    assert deployer.describe(again) == "v1 Approved → duplicate/stale: already serving v1, the newest approved now"
+    assert first["action"] == "created" and again["action"] in ("in progress", "unchanged")
+    settled(workshop["sm"])
+    late = deployer.handle(event, workshop["sm"], GROUP, ENDPOINT, workshop["role"])
+    assert (late["action"], late["serving"]) == ("unchanged", 1)
+    expected = ("v1 Approved → the endpoint already serves or is moving to v1, the newest approved "
+                "(duplicate or stale events)")
+    assert deployer.describe(again) == deployer.describe(late) == expected
+
+
+def test_an_event_for_a_deployment_in_progress_leaves_it_to_finish(workshop, monkeypatch):
+    """An endpoint Updating towards the newest approved version (PendingDeploymentSummary names its configuration)
+    is what a second event would ask for: nothing is called, nothing waits."""
+    sm, (v1, v2) = workshop["sm"], workshop["arns"]
+    set_status(sm, v1, "Approved")
+    drain(workshop)
+    settled(sm)
+    set_status(sm, v2, "Approved")
+    real = sm.describe_endpoint
+    monkeypatch.setattr(sm, "describe_endpoint", lambda **kw: {
+        **real(**kw), "EndpointStatus": "Updating",
+        "PendingDeploymentSummary": {"EndpointConfigName": "ml-pipeline-model-v2-config", "StartTime": 0}})
+    (record,) = [r for r in drain(workshop, wait_seconds=0) if r["event"]["version"] == 2]
+    assert (record["action"], record["status"], record["deploying"]) == ("in progress", "Updating", 2)
+    assert [m["ModelName"] for m in sm.list_models()["Models"]] == ["ml-pipeline-model-v1"], "nothing created"
 
 
 def test_an_older_event_arriving_after_a_newer_one_keeps_the_newest_approved(workshop):
@@ -155,7 +238,7 @@ def test_an_older_event_arriving_after_a_newer_one_keeps_the_newest_approved(wor
     events = take_events(workshop)
     assert [e["detail"]["ModelPackageVersion"] for e in events] == [1, 2]
     records = [deployer.handle(e, workshop["sm"], GROUP, ENDPOINT, workshop["role"]) for e in reversed(events)]
-    assert [(r["action"], r["serving"]) for r in records] == [("created", 2), ("unchanged", 2)]
+    assert [r["action"] for r in records][0] == "created" and records[1]["action"] in ("in progress", "unchanged")
     assert served_config(workshop["sm"]) == "ml-pipeline-model-v2-config"
 
 
@@ -164,6 +247,7 @@ def test_a_version_rejected_before_the_deployer_runs_is_never_deployed(workshop)
     sm, (v1, v2) = workshop["sm"], workshop["arns"]
     set_status(sm, v1, "Approved")
     drain(workshop)
+    settled(sm)
     set_status(sm, v2, "Approved")
     set_status(sm, v2, "Rejected")
     records = drain(workshop)
@@ -174,21 +258,87 @@ def test_a_version_rejected_before_the_deployer_runs_is_never_deployed(workshop)
     assert [c["EndpointConfigName"] for c in sm.list_endpoint_configs()["EndpointConfigs"]] == ["ml-pipeline-model-v1-config"]
 
 
+def test_a_busy_endpoint_is_waited_for_then_moved(workshop, monkeypatch):
+    """Approved again while the endpoint is still busy with another configuration (on AWS: minutes): the
+    deployer asks again until it is InService, then updates it; no error, the event is handled."""
+    sm, (v1, v2) = workshop["sm"], workshop["arns"]
+    set_status(sm, v1, "Approved")
+    drain(workshop)
+    settled(sm)
+    set_status(sm, v2, "Approved")
+    real, asked = sm.describe_endpoint, []
+
+    def busy_twice(**kw):
+        asked.append(1)
+        return {**real(**kw), "EndpointStatus": "Updating"} if len(asked) <= 2 else real(**kw)
+
+    monkeypatch.setattr(sm, "describe_endpoint", busy_twice)  # the client drain_once uses
+    (record,) = [r for r in drain(workshop, wait_seconds=10) if r["event"]["version"] == 2]
+    assert record["action"] == "updated" and len(asked) >= 3
+    monkeypatch.undo()
+    assert served_config(sm) == "ml-pipeline-model-v2-config"
+
+
 def test_an_endpoint_still_updating_keeps_the_event_for_the_next_run(workshop, monkeypatch):
-    """An endpoint cannot be updated while it is Updating (on AWS for minutes): the deployer says so in one
-    sentence and deletes nothing from the queue, so the event is handled again later (on AWS: Lambda retries)."""
+    """An endpoint cannot be updated while it is Updating (on AWS for minutes): once the deployer's wait is over it
+    says so in one sentence and deletes nothing from the queue, so the event is handled again later (on AWS:
+    Lambda retries)."""
     sm, sqs, (v1, v2) = workshop["sm"], workshop["sqs"], workshop["arns"]
     set_status(sm, v1, "Approved")
     drain(workshop)
+    settled(sm)
     set_status(sm, v2, "Approved")
     real = sm.describe_endpoint
     monkeypatch.setattr(sm, "describe_endpoint", lambda **kw: {**real(**kw), "EndpointStatus": "Updating"})  # the client drain_once uses
     with pytest.raises(WorkshopError, match="ml-pipeline-endpoint is Updating, so it cannot move to ml-pipeline-model-v2-config"):
-        drain(workshop)
+        drain(workshop, wait_seconds=0)
     url = sqs.get_queue_url(QueueName=deployer.NAME)["QueueUrl"]
     waiting = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])["Attributes"]
     assert waiting["ApproximateNumberOfMessagesNotVisible"] == "1", "received, not deleted"
+    monkeypatch.undo()
     assert served_config(sm) == "ml-pipeline-model-v1-config"
+
+
+def test_a_failed_endpoint_is_deleted_and_created_again(workshop, model):
+    """A version whose artifact no container loads leaves the endpoint Failed, which SageMaker never updates.
+    Once a good version is approved, the deployer deletes the Failed endpoint, creates it again, and says why."""
+    sm, session = workshop["sm"], workshop["session"]
+    (broken,) = register(sm, n=1, spec=BROKEN)  # version 3
+    set_status(sm, broken, "Approved")
+    (created,) = drain(workshop)
+    assert created["action"] == "created"
+    failed = settled(sm)
+    assert failed["EndpointStatus"] == "Failed" and "not a model XGBoost can load" in failed["FailureReason"]
+    set_status(sm, broken, "Rejected")
+    set_status(sm, workshop["arns"][1], "Approved")  # version 2: the real model
+    records = drain(workshop)
+    (again,) = [r for r in records if r["action"] == "recreated"]
+    assert (again["serving"], again["failure"]) == (2, failed["FailureReason"])
+    assert deployer.summary(records)[0] == (f"endpoint ml-pipeline-endpoint was Failed ({failed['FailureReason']}): "
+                                            "deleted and created again with v2")
+    assert settled(sm)["EndpointStatus"] == "InService" and served_config(sm) == "ml-pipeline-model-v2-config"
+    _, test = datasets.load("v1.0")
+    assert len(scores(session, test.drop(columns=[datasets.LABEL]).head(3))) == 3
+
+
+def test_a_deployer_that_may_not_delete_says_what_to_do(workshop, monkeypatch):
+    """The Lambda function's role (deployer-policy.json) has no DeleteEndpoint: with a Failed endpoint it stops
+    with one sentence naming the command that deletes it."""
+    sm = workshop["sm"]
+    (broken,) = register(sm, n=1, spec=BROKEN)
+    set_status(sm, broken, "Approved")
+    drain(workshop)
+    assert settled(sm)["EndpointStatus"] == "Failed"
+    set_status(sm, workshop["arns"][0], "Approved")
+    set_status(sm, broken, "Rejected")
+
+    def denied(**_):
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}, "DeleteEndpoint")
+
+    monkeypatch.setattr(sm, "delete_endpoint", denied)
+    with pytest.raises(deployer.DeployerError, match="is Failed .* may not delete it: delete it \\(aws sagemaker delete-endpoint "
+                                                     "--endpoint-name ml-pipeline-endpoint\\)"):
+        deployer.reconcile(sm, GROUP, ENDPOINT, workshop["role"])
 
 
 def test_withdrawing_the_only_approved_version_leaves_the_endpoint_to_a_person(workshop):
@@ -199,7 +349,9 @@ def test_withdrawing_the_only_approved_version_leaves_the_endpoint_to_a_person(w
     set_status(sm, v1, "Rejected")
     (record,) = drain(workshop)
     assert (record["action"], record["config"]) == ("nothing approved", "ml-pipeline-model-v1-config")
-    assert "endpoint left as it is" in deployer.describe(record)
+    assert "endpoint is left as it is" in deployer.describe(record)
+    assert deployer.summary([record]) == ["1 event changed nothing: no version is approved, so the endpoint is left as "
+                                          "it is (ml-pipeline-model-v1-config)"]
 
 
 def test_events_of_other_groups_are_filtered_out_and_ignored(workshop):
@@ -276,8 +428,9 @@ def _recorder(session) -> list[dict]:
 
 
 def test_the_deployer_policy_allows_every_call_it_makes_and_nothing_more(workshop):
-    """Every call of a create, an update and a no-op run is allowed by deployer-policy.json (rendered for the
-    run's role); what it grants beyond them is only the Lambda runtime's logging."""
+    """Every call of a create, an update (after waiting for the new endpoint) and a no-op run is allowed by
+    deployer-policy.json (rendered for the run's role); what it grants beyond them is only the Lambda runtime's
+    logging."""
     session = aws.session()
     calls = _recorder(session)
     sm = session.client("sagemaker")
@@ -302,7 +455,7 @@ def test_deployer_py_runs_alone_as_the_lambda_handler(workshop, tmp_path):
     module = ast.parse((tmp_path / "deployer.py").read_text())
     top = {a.name.split(".")[0] for n in module.body if isinstance(n, ast.Import) for a in n.names}
     top |= {n.module.split(".")[0] for n in module.body if isinstance(n, ast.ImportFrom) and n.module}
-    assert top <= {"__future__", "json", "os", "re", "typing"}, top
+    assert top <= {"__future__", "collections", "json", "os", "re", "time", "typing", "urllib"}, top
     set_status(workshop["sm"], workshop["arns"][0], "Approved")
     (event,) = take_events(workshop)
     env = {**aws.cli_env(), "GROUP": GROUP, "ENDPOINT": ENDPOINT, "ROLE_ARN": workshop["role"],
@@ -338,7 +491,8 @@ def test_the_lambda_install_and_uninstall(workshop):
     function = lam.get_function(FunctionName=deployer.NAME)["Configuration"]
     assert (function["Runtime"], function["Handler"], function["Role"]) == ("python3.12", "deployer.lambda_handler", role["Arn"])
     assert function["Environment"]["Variables"] == {"GROUP": GROUP, "ENDPOINT": ENDPOINT, "ROLE_ARN": workshop["role"],
-                                                    "INSTANCE_TYPE": "ml.m5.large"}
+                                                    "INSTANCE_TYPE": "ml.t2.medium"}
+    assert function["Timeout"] == 900, "time to wait for an endpoint that is busy with an update (minutes on AWS)"
     targets = sorted(t["Arn"] for t in events.list_targets_by_rule(Rule=deployer.NAME)["Targets"])
     assert targets == [first["function"], f"arn:aws:sqs:{REGION}:{ACCOUNT}:{deployer.NAME}"], \
         "the function, and the queue kept for `deployer --once` as a manual fallback"

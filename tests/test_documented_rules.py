@@ -18,101 +18,16 @@ import ast
 import datetime
 import json
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import ClientError
 
 import doc_constraints
-from helpers import aws, config
+from support import IMAGE, SPEC, UNVERSIONED_SPEC, Target, error_of
 
-IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/example:1"
-SPEC = {"Containers": [{"Image": IMAGE, "ModelDataUrl": "s3://parity-bucket/model.tar.gz"}],
-        "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]}
-INSTANCE_TYPES = {"SupportedTransformInstanceTypes": ["ml.m5.large"],
-                  "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large"]}
-UNVERSIONED_SPEC = {**SPEC, **INSTANCE_TYPES}
 TESTS = Path(__file__).resolve().parent
-
-
-class Target:
-    """A SageMaker client, unique ``doc-...`` names, and cleanup of all that was made."""
-
-    def __init__(self, sm, remote: bool):
-        self.sm, self.remote = sm, remote
-        self.prefix = f"doc-{uuid.uuid4().hex[:8]}"
-        self.groups: list[str] = []
-        self.unversioned: list[str] = []
-
-    def group(self, suffix: str = "g", **kwargs) -> str:
-        name = f"{self.prefix}-{suffix}"
-        self.sm.create_model_package_group(ModelPackageGroupName=name, **kwargs)
-        self.groups.append(name)
-        return name
-
-    def register(self, group: str, **kwargs) -> str:
-        kwargs.setdefault("InferenceSpecification", SPEC)
-        return self.sm.create_model_package(ModelPackageGroupName=group, **kwargs)["ModelPackageArn"]
-
-    def loose(self, suffix: str = "loose", **kwargs) -> str:
-        """Register an unversioned model package."""
-        name = f"{self.prefix}-{suffix}"
-        arn = self.sm.create_model_package(ModelPackageName=name, **kwargs)["ModelPackageArn"]
-        self.unversioned.append(name)
-        return arn
-
-    def versions(self, group: str) -> list[int]:
-        summaries = self.sm.list_model_packages(ModelPackageGroupName=group, MaxResults=100)["ModelPackageSummaryList"]
-        return [s["ModelPackageVersion"] for s in summaries]
-
-    def all_packages(self) -> list[str]:
-        """Every package (versioned or not) whose name holds this test's prefix."""
-        out = self.sm.list_model_packages(ModelPackageType="Both", NameContains=self.prefix, MaxResults=100)
-        return [s["ModelPackageName"] for s in out["ModelPackageSummaryList"]]
-
-    def eventually(self, probe, expected, timeout: float = 60.0):
-        """``probe()`` once locally; against AWS, until it equals ``expected`` (Search is eventually consistent)."""
-        deadline = time.monotonic() + (timeout if self.remote else 0)
-        while True:
-            got = probe()
-            if got == expected or time.monotonic() >= deadline:
-                return got
-            time.sleep(2)
-
-    def cleanup(self) -> None:
-        for name in self.groups:
-            try:
-                for page in self.sm.get_paginator("list_model_packages").paginate(ModelPackageGroupName=name):
-                    for summary in page["ModelPackageSummaryList"]:
-                        self.sm.delete_model_package(ModelPackageName=summary["ModelPackageArn"])
-                self.sm.delete_model_package_group(ModelPackageGroupName=name)
-            except ClientError:
-                pass
-        for name in self.unversioned:
-            try:
-                self.sm.delete_model_package(ModelPackageName=name)
-            except ClientError:
-                pass
-
-
-@pytest.fixture
-def target(request):
-    remote = request.config.getoption("--against-aws")
-    if not remote:
-        request.getfixturevalue("local_backend")
-    elif config.backend_mode() != "aws":
-        pytest.fail("--against-aws runs in a real account: set WORKSHOP_BACKEND=aws (and AWS_REGION), and confirm "
-                    "the account first by running notebook 00 with confirm_aws=True.")
-    t = Target(aws.client("sagemaker"), remote)
-    yield t
-    t.cleanup()
-
-
-def error_of(call, *args, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as err:
-        call(*args, **kwargs)
-    return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
+INSTANCE_TYPES = {k: v for k, v in UNVERSIONED_SPEC.items() if k not in SPEC}
+TARGET_PREFIX = "doc"  # the ``target`` fixture (conftest.py) names this module's groups doc-...
 
 
 def search_groups(target: Target, **kwargs) -> list[str]:

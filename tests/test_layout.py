@@ -7,11 +7,15 @@
   the IAM evaluator (``policy``), and its atomic file write (``disk``).
 - Inside the folder, nothing imports learner-facing modules.
 - No import cycle anywhere in ``helpers`` (imports inside functions count too: they only hide a cycle).
+- ``import helpers`` is light: boto3, pandas, xgboost, the SDK and matplotlib load on first use.
+- No test module imports ``conftest`` or another test module: what tests share is in ``tests/support.py``.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 HELPERS = Path(__file__).resolve().parent.parent / "helpers"
@@ -100,3 +104,17 @@ def test_no_import_cycle_in_helpers():
 
     for node in sorted(graph):
         visit(node)
+
+
+def test_import_helpers_is_light():
+    code = "import sys, helpers; print(sorted(m for m in ('boto3','pandas','xgboost','sagemaker','matplotlib') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HELPERS.parent)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_no_test_module_imports_conftest_or_another_test_module():
+    tests = HELPERS.parent / "tests"
+    offenders = sorted(f"{path.name} imports {name}" for path in tests.glob("test_*.py")
+                       for name in imports(path) if name.split(".")[0] == "conftest" or name.startswith("test_"))
+    assert offenders == [], "move what they share to tests/support.py (or a conftest.py fixture)"
+

@@ -15,19 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import netlog_path, oplog_path, read_jsonl
 from helpers import aws, iam
 from helpers.kit import backend, notebook_runner
 from helpers.model import artifacts
 from helpers.errors import WorkshopError
 from iam_model import Account, needs
-from test_aws_mode import REGION as STUDIO_REGION
-from test_aws_mode import STUDIO_ROLE
+from support import BUCKET, REPO, STUDIO_REGION, STUDIO_ROLE, netlog_path, oplog_path, read_jsonl
 
 pytestmark = pytest.mark.notebooks
 
-REPO = Path(__file__).resolve().parent.parent
-GROUP, CLI_GROUP, BUCKET = "ml-pipeline-model-group", "ml-pipeline-model-group-cli", "ml-pipeline-bucket"
+GROUP, CLI_GROUP = "ml-pipeline-model-group", "ml-pipeline-model-group-cli"
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 
 
@@ -55,18 +52,93 @@ def outputs_text(path: Path) -> str:
     return "\n".join(chunks)
 
 
-@pytest.fixture(scope="class")
-def out(local_backend, tmp_path_factory):
-    """Output folder of the in-order run; the backend is emptied once before 00 runs.
+SEQUENCE = tuple(p.stem for p in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")))  # 00_setup .. 09_cleanup
 
-    The run's AWS operations are recorded (``oplogs/local.jsonl``) for the policy-coverage test.
+
+def fingerprint() -> dict:
+    """What the notebooks leave on the backend, closely enough to tell whether anything else changed it since."""
+    from helpers import registry
+
+    sm = aws.client("sagemaker")
+    return {
+        "groups": {g["ModelPackageGroupName"]: [(d["ModelPackageVersion"], d["ModelApprovalStatus"], d.get("ModelLifeCycle"))
+                                                for d in registry.describe_versions(sm, g["ModelPackageGroupName"])]
+                   for g in registry.list_groups(sm)},
+        "endpoints": sorted(e["EndpointName"] for e in sm.list_endpoints()["Endpoints"]),
+        "buckets": sorted(b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]),
+        "roles": sorted(r["RoleName"] for r in aws.client("iam").list_roles()["Roles"]),
+        "rules": sorted(r["Name"] for r in aws.client("events").list_rules()["Rules"]),
+    }
+
+
+class WorkshopProgress:
+    """The notebooks run so far, in order, on the tests' backend since it was last emptied, and how the backend
+    looked after the last test of the sequence: kept between its tests, so that each test starts from the state
+    the notebooks before it leave, running only those that have not run yet.
+
+    The run's AWS operations are recorded (``oplogs/local.jsonl``) for the policy-coverage test, which needs a
+    recording of the whole sequence, 00 to 09, from an empty backend.
     """
-    backend.reset()
-    oplog = oplog_path("local")
-    oplog.unlink(missing_ok=True)
-    os.environ["WORKSHOP_OPLOG"] = str(oplog)
-    yield tmp_path_factory.mktemp("notebooks")
-    os.environ.pop("WORKSHOP_OPLOG", None)
+
+    def __init__(self) -> None:
+        self.done: list[str] | None = None  # None: unknown, so the backend is emptied first
+        self.seen: dict | None = None
+        self.recorded_everything = False
+
+    def bring_to(self, needed: list[str], out: Path) -> None:
+        """Make ``needed`` (a prefix of SEQUENCE) exactly the notebooks that have run, in order."""
+        if self.done is None or self.done != needed[:len(self.done)] or self.seen != fingerprint():
+            backend.reset()
+            oplog_path("local").unlink(missing_ok=True)
+            self.done, self.recorded_everything = [], False
+        try:
+            for name in needed[len(self.done):]:
+                run(name, out)
+                self.done.append(name)
+        except BaseException:
+            self.forget()
+            raise
+
+    def finished(self, notebook: str | None) -> None:
+        """The test passed, having run ``notebook`` (or none) after the ones before it."""
+        if notebook:
+            self.done.append(notebook)
+        self.seen = fingerprint()
+        self.recorded_everything = self.recorded_everything or self.done == list(SEQUENCE)
+
+    def forget(self) -> None:
+        self.done = self.seen = None
+
+
+PROGRESS = WorkshopProgress()
+
+
+@pytest.fixture(scope="session")
+def sequence_out(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("notebooks")
+
+
+@pytest.fixture
+def out(request, local_backend, sequence_out):
+    """The sequence's output folder, with the backend where this test of TestWorkshopSequence starts.
+
+    ``test_NN_...`` starts after notebooks 00 to NN-1 and runs NN itself; the others start after 00-08.
+    Whatever has not run yet of those (all of them, for a test run alone) runs first, into ``before/``.
+    """
+    step = re.match(r"test_(\d\d)_", request.node.name)
+    notebook = next(n for n in SEQUENCE if n.startswith(f"{step.group(1)}_")) if step else None
+    needed = list(SEQUENCE[:SEQUENCE.index(notebook or "09_cleanup")])
+    os.environ["WORKSHOP_OPLOG"] = str(oplog_path("local"))
+    failed = request.session.testsfailed
+    try:
+        PROGRESS.bring_to(needed, sequence_out / "before")
+        yield sequence_out
+    finally:
+        os.environ.pop("WORKSHOP_OPLOG", None)
+    if request.session.testsfailed > failed:
+        PROGRESS.forget()
+    else:
+        PROGRESS.finished(notebook)
 
 
 FAULT_FREE: dict[str, object] = {}
@@ -97,7 +169,12 @@ def registry_view() -> dict:
 
 
 class TestWorkshopSequence:
-    """00 to 09 in order, twice over for 00-08, with the registry checked after every notebook."""
+    """00 to 09 in order (00-08 twice over), one test per notebook checking the registry as it leaves it.
+
+    Each test also stands alone: its ``out`` fixture first runs, with the kit's runner, the notebooks before
+    it that have not run yet. In a whole run each test finds the state its predecessor left, so every
+    notebook runs once; ``pytest -k test_05`` runs 00-04, then the test runs 05.
+    """
 
     def test_00_setup_creates_bucket_and_role(self, out):
         run("00_setup", out)
@@ -229,25 +306,47 @@ class TestWorkshopSequence:
         assert kit_made and all(e["via"] == "kit" and e["reviewer"] == "workshop reviewer" for e in kit_made)
         assert all(set(e) >= {"when", "version", "change", "from", "to", "by", "reason"} for e in entries)
 
-    def test_07_the_deployer_makes_the_endpoint_serve_the_version_in_production(self, out):
+    def test_07_deploys_by_hand_calls_the_endpoint_and_drills_a_rollback(self, out):
+        """07 deploys the version in Production call by call, calls the endpoint, then approves version 2 and rolls
+        back (the drill) with the deployer moving the endpoint each time; the registry ends as 06 left it."""
         run("07_deploy_approved_version", out)
         sm = aws.client("sagemaker")
         model = sm.describe_model(ModelName="ml-pipeline-model-v1")
-        assert model["Containers"][0]["ModelPackageName"].endswith("/ml-pipeline-model-group/1")
+        assert model["PrimaryContainer"]["ModelPackageName"].endswith("/ml-pipeline-model-group/1")
         assert model["ExecutionRoleArn"].endswith(":role/SageMakerExecutionRole")
+        assert sm.describe_model(ModelName="ml-pipeline-model-v2")["PrimaryContainer"]["ModelPackageName"].endswith(
+            "/ml-pipeline-model-group/2"), "the deployer deployed version 2 during the drill"
+        (variant,) = sm.describe_endpoint_config(EndpointConfigName="ml-pipeline-model-v1-config")["ProductionVariants"]
+        assert (variant["InstanceType"], variant["InitialInstanceCount"]) == ("ml.t2.medium", 1)
         endpoint = sm.describe_endpoint(EndpointName="ml-pipeline-endpoint")
         assert endpoint["EndpointConfigName"] == "ml-pipeline-model-v1-config"
         assert endpoint["EndpointStatus"] == "InService"
-        in_production = [d["ModelPackageVersion"] for d in versions(sm, GROUP) if d["ModelLifeCycle"]["Stage"] == "Production"]
-        assert in_production == [1]
+        v1, v2 = versions(sm, GROUP)
+        assert (v1["ModelApprovalStatus"], v2["ModelApprovalStatus"]) == ("Approved", "Rejected"), "as 06 left them"
+        assert (v1["ModelLifeCycle"]["Stage"], v2["ModelLifeCycle"]["Stage"]) == ("Production", "Archived")
+        assert v1["ApprovalDescription"].startswith("Rollback from v2: Rollback drill")
+        assert v2["ApprovalDescription"].startswith("Rolled back to v1: Rollback drill")
         text = outputs_text(out / "07_deploy_approved_version.ipynb")
-        assert "$ python -m helpers deployer --once" in text
-        assert "endpoint ml-pipeline-endpoint created, serving v1" in text
+        assert "On AWS this creates one ml.t2.medium endpoint instance, billed while it runs: about $0.056 per hour" in text
+        assert "created model ml-pipeline-model-v1 from arn:aws:sagemaker:" in text
+        assert "created endpoint configuration ml-pipeline-model-v1-config: ml-pipeline-model-v1 on one ml.t2.medium" in text
+        assert "creating endpoint ml-pipeline-endpoint with ml-pipeline-model-v1-config" in text
         assert "-> version 1, Approved, stage Production/Approved" in text
-        registered = versions(sm, GROUP)[0]["CustomerMetadataProperties"]["accuracy"]
-        assert f"(registry says {registered})" in text
+        registered = v1["CustomerMetadataProperties"]["accuracy"]
         line = next(l for l in text.splitlines() if "registry says" in l)
-        assert line.split("rows: ")[1].split(" ")[0] == registered, "the artifact reproduces the registered accuracy"
+        assert line == f"accuracy of the endpoint's answers on 114 hold-out rows: {registered} (registry says {registered})", \
+            "the endpoint's answers reproduce the registered accuracy"
+        assert "$ python -m helpers deployer --once" in text
+        assert "endpoint ml-pipeline-endpoint updated to v2 (was v1)" in text
+        assert "endpoint ml-pipeline-endpoint updated to v1 (was v2)" in text
+        assert re.search(r"the other \d+ events changed nothing: the endpoint already serves or is moving to v2", text)
+        calls = re.findall(r"(deployed by hand|after the approval|after the rollback): version (\d), malignant cases "
+                           r"missed: (\d+) of 42", text)
+        assert [(when, version) for when, version, _ in calls] == [
+            ("deployed by hand", "1"), ("after the approval", "2"), ("after the rollback", "1")]
+        missed = [int(n) for _, _, n in calls]
+        assert missed[0] == missed[2] < missed[1], "version 2 misses more malignant cases: why 06 rolled it back"
+        assert "v2 after the approval" in text, "the table of the answers that changed"
 
     def test_08_registers_with_the_cli(self, out):
         run("08_automate_with_aws_cli", out)
@@ -255,9 +354,11 @@ class TestWorkshopSequence:
         assert cli_version["ModelApprovalStatus"] == "Approved"
         assert cli_version["ApprovalDescription"] == "Approved at registration by the CLI automation"
         assert cli_version["InferenceSpecification"]["Containers"][0]["Image"] == IMAGE
+        FAULT_FREE["view"] = registry_view()  # what one fault-free pass of 00-08 leaves (the faults test's reference)
         text = outputs_text(out / "08_automate_with_aws_cli.ipynb")
         assert "$ aws sagemaker create-model-package" in text
-        assert "[[1, 'Production', 'Approved']]" in text, "search by stage from the CLI"
+        assert re.search(r"""\[\s*\[\s*1,\s*["']Production["'],\s*["']Approved["']\s*\]\s*\]""", text), \
+            "search by stage from the CLI (its JSON answer, or the parsed list)"
 
     def test_sagemaker_sdk_reads_what_the_notebooks_registered(self, out):
         from sagemaker.core.resources import ModelPackage
@@ -282,13 +383,42 @@ class TestWorkshopSequence:
         assert "ran 9 notebooks" in proc.stdout
         after = {g: [(v["ModelPackageVersion"], v["ModelApprovalStatus"]) for v in versions(sm, g)] for g in (GROUP, CLI_GROUP)}
         assert after == before == {GROUP: [(1, "Approved"), (2, "Rejected")], CLI_GROUP: [(1, "Approved")]}
-        FAULT_FREE["view"] = registry_view()
+
+    def test_the_endpoint_answers_with_the_production_versions_predictions(self, out):
+        """After the workshop, ml-pipeline-endpoint answers InvokeEndpoint with the predictions of the version in
+        Production: its own artifact, scored as the built-in container scores it, on its data set's hold-out rows.
+        07 run once more first changes nothing: no drill replayed, nothing created."""
+        from helpers import lifecycle
+        from helpers.model import datasets, serving
+
+        run("07_deploy_approved_version", out / "again")
+        text = outputs_text(out / "again" / "07_deploy_approved_version.ipynb")
+        assert "not replayed: the history holds the drill already" in text
+        assert "endpoint ml-pipeline-endpoint already uses ml-pipeline-model-v1-config: nothing to do" in text
+        session = aws.session()
+        sm, s3 = session.client("sagemaker"), session.client("s3")
+        (production,) = lifecycle.in_stage(sm, GROUP, "Production")
+        container = production["InferenceSpecification"]["Containers"][0]
+        booster = serving.load_booster_from_tarball(artifacts.read_object(s3, container["ModelDataUrl"]))
+        _, test = datasets.load(production["CustomerMetadataProperties"]["dataset_version"])
+        rows = test.drop(columns=[datasets.LABEL]).to_csv(header=False, index=False)
+        answer = session.client("sagemaker-runtime").invoke_endpoint(
+            EndpointName="ml-pipeline-endpoint", ContentType="text/csv", Body=rows)
+        got = [float(line) for line in answer["Body"].read().decode().splitlines()]
+        assert production["ModelPackageVersion"] == 1 and answer["InvokedProductionVariant"] == "AllTraffic"
+        assert got == pytest.approx(serving.predict_csv(booster, rows), abs=1e-6)
 
     def test_09_cleanup_removes_everything_and_can_run_twice(self, out):
         run("09_cleanup", out)
         sm, s3, iam = aws.client("sagemaker"), aws.client("s3"), aws.client("iam")
         assert sm.list_model_package_groups()["ModelPackageGroupSummaryList"] == []
         assert sm.list_models()["Models"] == [] and sm.list_endpoints()["Endpoints"] == []
+        assert sm.list_endpoint_configs()["EndpointConfigs"] == []
+        text = outputs_text(out / "09_cleanup.ipynb")
+        for line in ("deleted endpoint ml-pipeline-endpoint", "deleted endpoint config ml-pipeline-model-v1-config",
+                     "deleted endpoint config ml-pipeline-model-v2-config", "deleted model ml-pipeline-model-v1",
+                     "deleted model ml-pipeline-model-v2"):
+            assert line in text.splitlines(), line
         assert BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
         with pytest.raises(iam.exceptions.NoSuchEntityException):
             iam.get_role(RoleName="SageMakerExecutionRole")
@@ -297,7 +427,8 @@ class TestWorkshopSequence:
         assert aws.client("logs").describe_log_groups()["logGroups"] == []
         assert aws.client("logs").describe_resource_policies()["resourcePolicies"] == []
         run("09_cleanup", out / "twice")
-        assert "no group ml-pipeline-model-group" in outputs_text(out / "twice" / "09_cleanup.ipynb")
+        twice = outputs_text(out / "twice" / "09_cleanup.ipynb")
+        assert "no group ml-pipeline-model-group" in twice and "no endpoint ml-pipeline-endpoint" in twice
 
 
 ACCOUNT = "123456789012"
@@ -333,14 +464,17 @@ def recorded_runs(local_backend, tmp_path_factory):
     alone, this fixture runs the local workshop (00-09, kernels and the aws CLI included) in-process, and
     the Studio run as a child pytest writing into this session's folder.
     """
-    if len(read_jsonl(oplog_path("local"))) <= 100:
+    if not PROGRESS.recorded_everything:
+        PROGRESS.forget()
         backend.reset()
         os.environ["WORKSHOP_OPLOG"] = str(oplog_path("local"))
+        oplog_path("local").unlink(missing_ok=True)
         try:
             notebook_runner.run_workshop(output_dir=tmp_path_factory.mktemp("recorded-local"))
             run("09_cleanup", tmp_path_factory.mktemp("recorded-cleanup"))
         finally:
             os.environ.pop("WORKSHOP_OPLOG", None)
+        PROGRESS.recorded_everything = True
     if len(read_jsonl(oplog_path("aws-studio"))) <= 100:
         env = {**os.environ, "PARENT_TEST_OPLOG_DIR": str(oplog_path("aws-studio").parent)}
         proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
@@ -374,7 +508,8 @@ def test_the_shipped_policies_allow_every_workshop_call_and_nothing_more(recorde
 
 
 def test_workshop_under_faults_ends_with_the_same_registry(local_backend, tmp_path, monkeypatch):
-    """20% throttling and 5% dropped connections: every notebook completes, the registry is the same."""
+    """20% throttling and 5% dropped connections: every notebook completes, the registry is the same as after
+    one fault-free pass of 00-08 (TestWorkshopSequence's, up to its test_08; run alone, one made here first)."""
     if "view" not in FAULT_FREE:  # run alone: make the fault-free reference run first
         monkeypatch.setenv("WORKSHOP_STATE_DIR", str(tmp_path / "reference-backend"))
         backend.start(port=0)
@@ -441,7 +576,8 @@ def test_every_exercise_solution_runs_after_its_notebook(clean_backend, tmp_path
     assert "Staging []" in outputs["05_review_and_approve"][0] and "Archived [1]" in outputs["05_review_and_approve"][0]
     assert "superseded by v2 (higher AUC)" in outputs["05_review_and_approve"][0]
     assert "back to the reviewed baseline" in outputs["06_roll_back_and_history"][0]
-    assert len(json.loads(outputs["07_deploy_approved_version"][0])) == 2, "two scores"
+    assert "{'predictions': [{'score': " in outputs["07_deploy_approved_version"][0], "two scores, as JSON"
+    assert "ModelError: 400 " in outputs["07_deploy_approved_version"][0], "the label left in: the container refuses"
     assert "[[2, " in outputs["08_automate_with_aws_cli"][0], "the rejected version 2 and its reason"
 
 

@@ -14,90 +14,13 @@ billable is created (groups, versions and policies cost nothing; no endpoint, no
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import pytest
-from botocore.exceptions import ClientError
 
-from helpers import aws, config
+from support import SPEC, UNVERSIONED_SPEC, Target, error_of
 
-pytestmark = pytest.mark.parity
-
-SPEC = {"Containers": [{"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/example:1",
-                        "ModelDataUrl": "s3://parity-bucket/model.tar.gz"}],
-        "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]}
-# InferenceSpecification.Supported*InstanceTypes: "This parameter is required for unversioned models".
-UNVERSIONED_SPEC = {**SPEC, "SupportedTransformInstanceTypes": ["ml.m5.large"],
-                    "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large"]}
-
-
-class Target:
-    """Where the rules run: a SageMaker client, unique names, and cleanup of all that was made."""
-
-    def __init__(self, sm, remote: bool):
-        self.sm, self.remote = sm, remote
-        self.prefix = f"parity-{uuid.uuid4().hex[:8]}"
-        self.groups: list[str] = []
-        self.unversioned: list[str] = []
-
-    def group(self, suffix: str = "g", **kwargs) -> str:
-        name = f"{self.prefix}-{suffix}"
-        self.sm.create_model_package_group(ModelPackageGroupName=name, **kwargs)
-        self.groups.append(name)
-        return name
-
-    def register(self, group: str, **kwargs) -> str:
-        kwargs.setdefault("InferenceSpecification", SPEC)
-        return self.sm.create_model_package(ModelPackageGroupName=group, **kwargs)["ModelPackageArn"]
-
-    def eventually(self, probe, expected, timeout: float = 60.0):
-        """``probe()`` once locally; against AWS, until it equals ``expected`` (Search is eventually consistent)."""
-        deadline = time.monotonic() + (timeout if self.remote else 0)
-        while True:
-            got = probe()
-            if got == expected or time.monotonic() >= deadline:
-                return got
-            time.sleep(2)
-
-    def cleanup(self) -> None:
-        for name in self.groups:
-            try:
-                for page in self.sm.get_paginator("list_model_packages").paginate(ModelPackageGroupName=name):
-                    for summary in page["ModelPackageSummaryList"]:
-                        self.sm.delete_model_package(ModelPackageName=summary["ModelPackageArn"])
-                self.sm.delete_model_package_group(ModelPackageGroupName=name)
-            except ClientError:
-                pass
-        for name in self.unversioned:
-            try:
-                self.sm.delete_model_package(ModelPackageName=name)
-            except ClientError:
-                pass
-
-
-@pytest.fixture
-def target(request):
-    remote = request.config.getoption("--against-aws")
-    if not remote:
-        request.getfixturevalue("local_backend")
-    elif config.backend_mode() != "aws":
-        pytest.fail("--against-aws runs in a real account: set WORKSHOP_BACKEND=aws (and AWS_REGION), and confirm "
-                    "the account first by running notebook 00 with confirm_aws=True.")
-    t = Target(aws.client("sagemaker"), remote)
-    yield t
-    t.cleanup()
-
-
-def error_of(call, *args, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as err:
-        call(*args, **kwargs)
-    return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
-
-
-def versions(target: Target, group: str) -> list[int]:
-    summaries = target.sm.list_model_packages(ModelPackageGroupName=group, MaxResults=100)["ModelPackageSummaryList"]
-    return [s["ModelPackageVersion"] for s in summaries]
+pytestmark = pytest.mark.parity  # the ``target`` fixture (conftest.py): the tests' backend, or a real account
 
 
 # --- groups -----------------------------------------------------------------------------------------------
@@ -140,7 +63,7 @@ def test_duplicate_group_is_refused_and_the_first_keeps_its_versions(target):
     target.register(name.lower())
     assert target.sm.describe_model_package(ModelPackageName=first)["ModelPackageDescription"] == \
         "the first group's version 1"
-    assert versions(target, name) == [1, 2]
+    assert target.versions(name) == [1, 2]
 
 
 def test_list_groups_filters_sorts_and_pages(target):
@@ -246,7 +169,7 @@ def test_new_versions_count_on_and_a_deleted_number_is_never_reused(target):
     fourth = target.register(name, ModelPackageDescription="v4")
     assert fourth.endswith(f"/{name}/4")
     assert target.sm.describe_model_package(ModelPackageName=arns[2])["ModelPackageDescription"] == "v3"
-    assert versions(target, name) == [1, 3, 4]
+    assert target.versions(name) == [1, 3, 4]
 
 
 def test_versioned_packages_take_no_tags(target):
@@ -255,7 +178,7 @@ def test_versioned_packages_take_no_tags(target):
     name = target.group(Tags=[{"Key": "team", "Value": "risk"}])
     code, _ = error_of(target.register, name, Tags=[{"Key": "a", "Value": "b"}])
     assert code == "ValidationException"
-    assert versions(target, name) == [], "a refused registration leaves nothing behind"
+    assert target.versions(name) == [], "a refused registration leaves nothing behind"
     arn = target.register(name)
     assert arn.endswith("/1"), "and uses no version number"
     code, _ = error_of(target.sm.add_tags, ResourceArn=arn, Tags=[{"Key": "a", "Value": "b"}])
@@ -269,7 +192,7 @@ def test_name_and_group_together_are_refused(target):
     code, _ = error_of(target.sm.create_model_package, ModelPackageGroupName=name, ModelPackageName=f"{name}-x",
                        InferenceSpecification=SPEC)
     assert code == "ValidationException"
-    assert versions(target, name) == []
+    assert target.versions(name) == []
 
 
 def test_unversioned_packages_are_listed_apart_from_versions(target):
@@ -401,7 +324,8 @@ def test_client_token_makes_a_registration_idempotent(target):
     name = target.group()
     token = uuid.uuid4().hex[:32]
     first, second = target.register(name, ClientToken=token), target.register(name, ClientToken=token)
-    assert first == second and versions(target, name) == [1]
+    assert first == second and target.versions(name) == [1]
+    assert target.register(name, ClientToken=uuid.uuid4().hex[:32]).endswith("/2"), "another token: a new version"
 
 
 def test_batch_describe_answers_per_arn(target):

@@ -6,7 +6,7 @@ catches each kind and spares what is allowed, using samples built at runtime so 
 itself holds nothing credential-shaped.
 
 Allowed AWS account ids: the local backend's ``123456789012``, AWS's documentation example account
-``111122223333`` (used as a cross-account principal in tests/test_local_backend.py and tests/test_registry_rules.py), and the AWS-owned
+``111122223333`` (in docs/instructor-guide.md's sample output of AWS mode), and the AWS-owned
 ECR registry accounts of SageMaker's built-in images, read from the installed ``sagemaker-core``.
 """
 
