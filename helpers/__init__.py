@@ -10,19 +10,22 @@ The lessons, one module each, imported by the notebooks:
   lifecycle (stages: Development, Staging, Production, Archived), model_card (the card on a version),
   compare (versions table and charts), gate (approval rules), audit (approval changes with the kit's
   record, rollback), history (every change, from the registry's own events in CloudWatch Logs),
-  dashboard (ipywidgets), overview (the whole registry as one table), iam (the shipped policies,
+  dashboard (ipywidgets), overview (the whole registry as one table), progress (which notebooks have
+  run, read from the account; the one sentence a notebook run too early stops with), iam (the shipped policies,
   rendered and checked), deployer (approval events -> the endpoint serves the newest approved version;
   stdlib and boto3 only, so it is also the Lambda function's code).
 The plumbing, in subpackages named for what they hold:
   model/     the ML pipeline's stand-in: datasets, training, metrics, model_quality (the JSON the
              registry shows), artifacts (model.tar.gz in S3), serving (scores CSV rows as the container
-             does), pipeline (prepare and register the two models).
+             does, for tests and checks), pipeline (prepare and register the two models).
   setup/     notebook 00: environment (the checks), target_report (where the workshop would act),
              s3_bucket, execution_role, sdk (the SageMaker SDK line installed, v3 or v2).
-  aws_mode/  a real account only: deployer_lambda (the deployer as a Lambda function), studio_links.
+  aws_mode/  a real account only: deployer_lambda (the deployer as a Lambda function), studio_links,
+             pricing (the endpoint's hourly cost).
   kit/       the kit's own machinery: backend (start, stop, status of the local endpoint), notebook_runner
              (papermill), aws_cli (the aws program and the kit's CLI from a notebook), aws_cli_worker (the aws
-             CLI kept running for those commands), eventbridge (deleting a rule with its targets).
+             CLI kept running for those commands), eventbridge (deleting a rule with its targets), tables
+             (tables that show every word and fit JupyterLab at 1280 px).
 
 ``local_backend/`` is the local AWS endpoint, a process of its own; only ``kit.backend`` talks to it.
 """
@@ -40,7 +43,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {  # the lessons, the face (errors is imported above), and the subpackages
     "audit", "aws", "compare", "config", "dashboard", "deployer", "gate", "history", "iam", "lifecycle",
-    "model_card", "overview", "registry", "registry_checks",
+    "model_card", "overview", "progress", "registry", "registry_checks",
     "aws_mode", "kit", "model", "setup",
 }
 

@@ -43,7 +43,8 @@ def _workshop(args: argparse.Namespace) -> int:
     from .kit import notebook_runner
 
     params = dict(kv.split("=", 1) for kv in args.param)
-    runs = notebook_runner.run_workshop(parameters=params, only=args.only or None, confirm_aws=args.confirm_aws)
+    runs = notebook_runner.run_workshop(parameters=params, only=args.only or None, confirm_aws=args.confirm_aws,
+                                        until=args.until)
     print(f"\nran {len(runs)} notebooks in {sum(r.seconds for r in runs):.1f} s")
     return 0
 
@@ -100,17 +101,16 @@ def _deployer(args: argparse.Namespace) -> int:
         raise WorkshopError(f"The execution role {config.EXECUTION_ROLE_NAME} does not exist yet, and the endpoint's "
                             "models run with it: run 00_setup first, then the deployer.")
     group, endpoint = args.group or config.GROUP_NAME, args.endpoint or deployer.ENDPOINT
-    records = deployer.drain_once(session, group, endpoint, role_arn)
-    version, endpoint_config = deployer.serving(session.client("sagemaker"), endpoint)
+    wait = deployer.WAIT_SECONDS if args.wait is None else args.wait
+    records = deployer.drain_once(session, group, endpoint, role_arn, wait_seconds=wait)
+    sm = session.client("sagemaker")
     if args.json:
-        print(json.dumps({"events": records, "serving": version, "endpoint": endpoint, "config": endpoint_config}, indent=2))
+        version, endpoint_config = deployer.serving(sm, endpoint)
+        print(json.dumps({"events": records, "summary": deployer.summary(records), "serving": version,
+                          "endpoint": endpoint, "config": endpoint_config}, indent=2))
         return 0
-    for record in records:
-        print(deployer.describe(record))
-    if not records:
-        print(f"no events waiting in the queue {deployer.NAME}")
-    print(f"endpoint {endpoint} serves version {version} (config {endpoint_config})" if endpoint_config
-          else f"endpoint {endpoint} does not exist yet: no version has been approved")
+    for line in deployer.summary(records) + [deployer.status_line(sm, endpoint)]:
+        print(line)
     return 0
 
 
@@ -140,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     w = sub.add_parser("workshop", help="run the notebooks in order with papermill")
     w.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
     w.add_argument("--only", action="append", default=[], metavar="NOTEBOOK")
+    w.add_argument("--until", default=None, metavar="NN",
+                   help="run 00 up to and including notebook NN (e.g. 06): catch up before opening the next one")
     w.add_argument("--confirm-aws", action="store_true",
                    help="with WORKSHOP_BACKEND=aws: run 00_setup with confirm_aws=True (creates resources in the account)")
     w.set_defaults(func=_workshop)
@@ -169,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--json", action="store_true", help="one JSON object: events handled, version served")
     d.add_argument("--group", default=None, help="default: ml-pipeline-model-group")
     d.add_argument("--endpoint", default=None, help="default: ml-pipeline-endpoint")
+    d.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+                   help="how long to wait for an endpoint that is Creating or Updating (default 240)")
     d.set_defaults(func=_deployer)
 
     h = sub.add_parser("history", help="every approval and stage change of a group, from the registry's own events")

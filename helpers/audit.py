@@ -77,22 +77,33 @@ def change_status(session, bucket: str, group: str, version: int, status: str, r
     registry_checks.check_approval_status(status)
     if not reason or not reason.strip():
         raise WorkshopError("A status change needs a reason, because it is the audit trail: write one, then try again.")
-    sm, s3, sts = session.client("sagemaker"), session.client("s3"), session.client("sts")
+    sm, s3 = session.client("sagemaker"), session.client("s3")
     current = registry.describe_version(sm, f"{group}/{version}")
     updated = registry.set_approval(sm, current["ModelPackageArn"], status, reason.strip(), s3=s3)
+    record = note(session, bucket, current, updated["ModelApprovalStatus"], reason.strip(), reviewer)
+    record["stages"] = lifecycle.follow_approvals(sm, group, f"v{version} {updated['ModelApprovalStatus']}: {reason.strip()}"[:1024])
+    return record
+
+
+def note(session, bucket: str, before: dict[str, Any], to: str, reason: str, reviewer: str | None = None) -> dict[str, Any]:
+    """Append the kit's record of an approval change just made: ``before`` is the version's description before it.
+
+    For a change made with a plain ``update_model_package`` call (:func:`change_status` makes its own); the
+    record (when, who, reviewer, group, version, arn, from, to, reason) is returned.
+    """
+    group = before.get("ModelPackageGroupName") or before["ModelPackageArn"].split("/")[-2]
     record = {
         "when": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
-        "who": sts.get_caller_identity()["Arn"],
+        "who": session.client("sts").get_caller_identity()["Arn"],
         "group": group,
-        "version": int(version),
-        "arn": current["ModelPackageArn"],
-        "from": current.get("ModelApprovalStatus"),
-        "to": updated["ModelApprovalStatus"],
-        "reason": reason.strip(),
+        "version": int(before["ModelPackageVersion"]),
+        "arn": before["ModelPackageArn"],
+        "from": before.get("ModelApprovalStatus"),
+        "to": to,
+        "reason": reason,
         "reviewer": reviewer,
     }
-    append(s3, bucket, group, record)
-    record["stages"] = lifecycle.follow_approvals(sm, group, f"v{version} {updated['ModelApprovalStatus']}: {reason.strip()}"[:1024])
+    append(session.client("s3"), bucket, group, record)
     return record
 
 

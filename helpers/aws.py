@@ -181,9 +181,9 @@ def session(region: str | None = None, backend_name: str | None = None, confirm_
         elif {"account": ident["Account"], "region": sess.region_name} not in confirmed_targets():
             raise NotConfirmed(
                 f"AWS mode would act in account {ident['Account']} as {ident['Arn']} in region "
-                f"{sess.region_name}, which has not been confirmed, so nothing was done: run 00_setup "
-                "with confirm_aws=True (or `python -m helpers workshop --confirm-aws`) to use this account, "
-                "or unset WORKSHOP_BACKEND to stay local."
+                f"{sess.region_name}, which has not been confirmed, so nothing was done: run 00_setup with "
+                "confirm_aws=True (or, in a terminal, `python -m helpers workshop --until 00 --confirm-aws`) to use "
+                "this account, or unset WORKSHOP_BACKEND to stay local."
             )
         return sess
     endpoint = _check_loopback(backend.endpoint())

@@ -142,18 +142,64 @@ def comparison_table(frame, versions: list[int] | None = None, differences_only:
     return sub[columns]
 
 
+def _colour(status) -> str:
+    return f"background-color: {STATUS_COLOURS.get(status, 'white')}"
+
+
 def style_comparison(frame, versions: list[int] | None = None, differences_only: bool = False):
-    """A pandas Styler: best value of each metric in bold green, approval statuses coloured."""
+    """A pandas Styler, one row per version: best value of each metric in bold green, approval statuses coloured,
+    approval reasons wrapped in full."""
+    from .kit.tables import table as styled_table
+
     table = comparison_table(frame, versions, differences_only)
     metrics = [c for c in METRIC_COLUMNS if c in table.columns]
-    styler = table.style
+    styler = styled_table(table, wrap=["approval_description"])
     if metrics and len(table) > 1:
         styler = styler.highlight_max(subset=metrics, props="font-weight: bold; color: #1b5e20")
     if metrics:
         styler = styler.format({m: "{:.4f}" for m in metrics}, na_rep="")
     if "approval" in table.columns:
-        styler = styler.map(lambda v: f"background-color: {STATUS_COLOURS.get(v, 'white')}", subset=["approval"])
+        styler = styler.map(_colour, subset=["approval"])
     return styler
+
+
+def style_side_by_side(frame, versions: list[int] | None = None, differences_only: bool = False):
+    """The comparison turned on its side for a narrow box (the dashboard): one column per version, one row per field.
+
+    A handful of versions fits 1280 px with JupyterLab's file browser open, however many fields there are; the
+    best value of each metric is bold green, approval statuses are coloured, reasons wrap in full.
+    """
+    import pandas as pd
+
+    from .kit.tables import WRAP, table as styled_table
+
+    sideways = comparison_table(frame, versions, differences_only).T
+    sideways.columns = [f"v{v}" for v in sideways.columns]
+    sideways = sideways.astype(object).where(sideways.notna(), "")
+    metrics = [m for m in METRIC_COLUMNS if m in sideways.index]
+    styler = styled_table(sideways)
+    if metrics:
+        styler = styler.format("{:.4f}", subset=pd.IndexSlice[metrics, :], na_rep="")
+        if sideways.shape[1] > 1:
+            def best(row):
+                values = pd.to_numeric(row, errors="coerce")
+                return ["font-weight: bold; color: #1b5e20" if v == values.max() else "" for v in values]
+
+            styler = styler.apply(best, axis=1, subset=pd.IndexSlice[metrics, :])
+    if "approval" in sideways.index:
+        styler = styler.map(_colour, subset=pd.IndexSlice[["approval"], :])
+    if "approval_description" in sideways.index:
+        styler = styler.set_properties(subset=pd.IndexSlice[["approval_description"], :],
+                                       **{**WRAP, "min-width": "8em", "max-width": "20em"})
+    return styler
+
+
+def status_table(frame):
+    """Each version's approval status (coloured), the reason on record in full, and its stage: what 05 and 06 show."""
+    from .kit.tables import table as styled_table
+
+    columns = [c for c in ("model_name", "approval", "approval_description", "stage") if c in frame.columns]
+    return styled_table(frame[columns], wrap=["approval_description"]).map(_colour, subset=["approval"])
 
 
 def plot_metrics(frame, versions: list[int] | None = None, ax=None):
@@ -170,8 +216,12 @@ def plot_metrics(frame, versions: list[int] | None = None, ax=None):
     approved = newest["ModelPackageVersion"] if newest else None
     if approved is not None and approved in xs:
         ax.axvline(approved, color="#2e7d32", linestyle="--", linewidth=1.5)
-        ax.annotate(f"approved: v{approved}", (approved, ax.get_ylim()[0]), xytext=(4, 6),
-                    textcoords="offset points", color="#2e7d32", fontsize="small")
+        # The label sits in a band added above the highest point, beside the marker: never on a data point.
+        low, high = ax.get_ylim()
+        ax.set_yticks([t for t in ax.get_yticks() if low <= t <= high])  # no score ticks in the label's band
+        ax.set_ylim(low, high + (high - low) * 0.25)
+        ax.annotate(f"approved: v{approved}", (approved, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -4),
+                    textcoords="offset points", ha="left", va="top", color="#2e7d32", fontsize="small")
     ax.set_xticks(xs)
     ax.set_xticklabels([f"v{x}" for x in xs])
     ax.set_xlabel("version")
@@ -182,11 +232,15 @@ def plot_metrics(frame, versions: list[int] | None = None, ax=None):
 
 
 def text_table(frame) -> str:
-    """The comparison as plain text for a terminal."""
-    table = comparison_table(frame).copy()
-    if "approval_description" in table.columns:
-        table["approval_description"] = table["approval_description"].fillna("").str.slice(0, 40)
-    return table.to_string(float_format=lambda v: f"{v:.4f}") if len(table) else "(no versions)"
+    """The comparison as plain text for a terminal: the table, then each version's approval reason in full."""
+    if not len(frame):
+        return "(no versions)"
+    table = comparison_table(frame)
+    reasons = table["approval_description"].fillna("") if "approval_description" in table.columns else None
+    text = table.drop(columns=["approval_description"], errors="ignore").to_string(float_format=lambda v: f"{v:.4f}")
+    if reasons is not None and reasons.str.len().any():
+        text += "\n\napproval reasons:\n" + "\n".join(f"  v{v}: {r}" for v, r in reasons.items() if r)
+    return text
 
 
 def versions_table(session, group: str):

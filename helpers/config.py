@@ -22,6 +22,14 @@ EXECUTION_ROLE_NAME = "SageMakerExecutionRole"
 TAG = {"Key": "workshop", "Value": "model-registry"}
 
 
+def history_log_group(group: str) -> str:
+    """The CloudWatch Logs log group that keeps ``group``'s registry history (notebook 01 makes it).
+
+    Under ``/aws/events/`` because EventBridge's console offers only those log groups as targets (the API takes any).
+    """
+    return f"/aws/events/model-registry/{group}"
+
+
 def created_by_workshop(tags: list[dict]) -> bool:
     """Whether a resource's tags (``[{"Key": ..., "Value": ...}]``) include the workshop's :data:`TAG`."""
     return any(t.get("Key") == TAG["Key"] and t.get("Value") == TAG["Value"] for t in tags)

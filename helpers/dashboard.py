@@ -9,6 +9,8 @@ from __future__ import annotations
 from . import audit, compare
 from .errors import WorkshopError
 
+FITS = 5  # versions side by side that fit the table's box at 1280 px with JupyterLab's file browser open
+
 
 class Dashboard:
     """Widgets over one group's live registry state; ``refresh()`` re-reads it."""
@@ -20,7 +22,9 @@ class Dashboard:
         self.title = w.HTML(f"<h3>Model registry: {group}</h3>")
         self.versions = w.SelectMultiple(description="Compare", rows=5, layout=w.Layout(width="320px"))
         self.diff_only = w.Checkbox(description="Differences only", value=False, indent=False)
-        self.table = w.Output(layout=w.Layout(border="1px solid #ddd", padding="4px"))
+        # One column per version, one row per field: fits 1280 px with the file browser open; with many versions
+        # chosen the frame scrolls sideways, and the caption above it says so.
+        self.table = w.Output(layout=w.Layout(border="1px solid #ddd", padding="4px", max_width="100%", overflow="auto"))
         self.chart = w.Output()
         self.target = w.Dropdown(description="Version", layout=w.Layout(width="320px"))
         self.comment = w.Textarea(placeholder="Why? (required: it becomes the approval description)",
@@ -80,13 +84,20 @@ class Dashboard:
                 print("(no versions to compare)")
             return
         with self.table:
-            display(compare.style_comparison(self.frame, chosen, self.diff_only.value))
+            display(self.comparison(chosen))
         with self.chart:
             fig, ax = plt.subplots(figsize=(8, 3))
             compare.plot_metrics(self.frame, chosen, ax=ax)
             fig.tight_layout()
             plt.close(fig)  # shown once, through display(), also from a button's callback
             display(fig)
+
+    def comparison(self, chosen: list[int]):
+        """The table of the chosen versions, one column each; a caption says when the frame must scroll."""
+        table = compare.style_side_by_side(self.frame, chosen, self.diff_only.value)
+        if len(chosen) > FITS:
+            table = table.set_caption(f"{len(chosen)} versions: scroll sideways inside this frame to see them all")
+        return table
 
     def _say(self, text: str, ok: bool) -> None:
         colour = "#1b5e20" if ok else "#b71c1c"

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .aws import identity
+from .config import history_log_group
 from .deployer import DETAIL_TYPE
 from .errors import NotReadyError, error_code
 from .kit.eventbridge import delete_rule
@@ -25,8 +26,8 @@ from .lifecycle import stage_of
 
 
 def log_group_name(group: str) -> str:
-    # EventBridge's console only offers log groups under /aws/events/ as targets; the API takes any.
-    return f"/aws/events/model-registry/{group}"
+    """The log group keeping ``group``'s history (:func:`helpers.config.history_log_group`)."""
+    return history_log_group(group)
 
 
 def rule_name(group: str) -> str:
@@ -204,11 +205,47 @@ def frame(found: list[dict[str, Any]]):
     return pd.DataFrame(found, columns=columns).fillna({"from": "-", "by": "unknown", "reason": ""})
 
 
+# An approval entry whose status stayed the same is a decision taken again with a new reason (a rollback
+# re-approves the version it restores, which was still Approved, only superseded): it reads as what it is.
+AGAIN = {"Approved": "re-approval", "Rejected": "re-rejection"}
+
+
+def change_label(entry: dict[str, Any]) -> str:
+    """What the change was, in words: ``approval``, ``stage``, ``registered``, or ``re-approval`` for a decision
+    taken again on a version that already had that status."""
+    if entry["change"] == "approval" and entry["from"] == entry["to"]:
+        return AGAIN.get(entry["to"], "new reason")
+    return entry["change"]
+
+
+def table(found: list[dict[str, Any]], reviewer: bool = False):
+    """The entries as a table to read in a notebook: one row per change, times to the second (UTC) on one line,
+    ``from → to`` in one column, each reason in full; with ``reviewer``, the kit's reviewer too.
+
+    A pandas Styler (:func:`helpers.kit.tables.table`) that fits 1280 px with JupyterLab's file browser open;
+    :func:`frame` has the same entries as data.
+    """
+    import pandas as pd
+
+    from .kit.tables import table as styled_table
+
+    shown = pd.DataFrame({
+        "when (UTC)": [f"{e['when'][:10]} {e['when'][11:19]}" for e in found],
+        "version": [e["version"] for e in found],
+        "change": [change_label(e) for e in found],
+        "from → to": [f"{e['from'] or '-'} → {e['to']}" for e in found],
+        "reason": [e["reason"] or "" for e in found],
+        **({"reviewer": [e.get("reviewer") or "" for e in found]} if reviewer else {}),
+        "via": [e["via"] for e in found],
+    })
+    return styled_table(shown, wrap=["reason"], fold=["from → to", "via"]).hide(axis="index")
+
+
 def text(found: list[dict[str, Any]]) -> str:
     """The entries as aligned text lines, for a terminal."""
-    lines = [f"{'when':<29} {'v':>3}  {'change':<10} {'from -> to':<46} {'by':<34} reason"]
+    lines = [f"{'when':<29} {'v':>3}  {'change':<12} {'from -> to':<46} {'by':<34} reason"]
     for e in found:
         move = f"{e['from'] or '-'} -> {e['to']}"
         by = (e["by"] or "unknown").split(":")[-1]
-        lines.append(f"{e['when']:<29} {e['version']:>3}  {e['change']:<10} {move:<46} {by:<34} {e['reason'] or ''}")
+        lines.append(f"{e['when']:<29} {e['version']:>3}  {change_label(e):<12} {move:<46} {by:<34} {e['reason'] or ''}")
     return "\n".join(lines)

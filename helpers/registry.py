@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import WorkshopError, error_code
+from .errors import WorkshopError, error_code, says_missing
 from .registry_checks import (check_approval_status, check_group_name, validate_customer_metadata, verify_artifact,
                               verify_metrics)
 
@@ -79,20 +79,22 @@ def group_exists(sm, group: str) -> bool:
     try:
         sm.describe_model_package_group(ModelPackageGroupName=group)
     except ClientError as exc:
-        if error_code(exc) in ("ValidationException", "ResourceNotFound"):
+        if says_missing(exc):
             return False
         raise
     return True
 
 
-def require_group(sm, group: str, notebook: str = "01_create_model_package_group") -> None:
-    """Stop with one sentence if ``group`` is missing (a notebook run out of order)."""
-    from .errors import NotReadyError
+def require_group(sm, group: str, notebook: str | None = None) -> None:
+    """Stop with one sentence (:class:`~helpers.errors.NotReadyError`) if ``group`` is missing: a notebook run out of order.
+
+    In a workshop notebook (``notebook``, else the one this kernel runs) the sentence names every notebook still
+    to run before it and the command that catches up (:func:`helpers.progress.group_missing`).
+    """
+    from . import progress
 
     if not group_exists(sm, group):
-        raise NotReadyError(
-            f"The model package group {group!r} does not exist yet: run {notebook} first, then this notebook."
-        )
+        raise progress.group_missing(group, sm.meta.region_name, notebook)
 
 
 def ensure_group(sm, group: str, description: str) -> tuple[str, bool]:
@@ -225,6 +227,6 @@ def delete_group(sm, group: str) -> None:
     if versions:
         raise WorkshopError(
             f"The group {group!r} still holds {len(versions)} version(s), and SageMaker deletes only empty "
-            "groups: delete its versions first (notebook 08 shows the order)."
+            "groups: delete its versions first (09_cleanup shows the order)."
         )
     sm.delete_model_package_group(ModelPackageGroupName=group)

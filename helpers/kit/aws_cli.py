@@ -87,12 +87,13 @@ def start(region: str | None = None) -> None:
 
 
 def run(*args: str, region: str | None = None, check: bool = True, show: bool = True,
-        own_process: bool = False) -> Any:
+        own_process: bool = False, echo: bool = False) -> Any:
     """Run ``aws ARGS --output json``; return the parsed answer (None if empty).
 
     With ``check`` a failing command raises :class:`WorkshopError` carrying the CLI's own error line;
     without it the :class:`subprocess.CompletedProcess` is returned for you to inspect. ``own_process``
     starts the ``aws`` program for this command alone, as a terminal would, instead of the running one.
+    ``echo`` also prints the answer exactly as the ``aws`` program prints it in a terminal (its JSON).
     """
     if show:
         print("$ aws " + " ".join(shlex.quote(a) for a in args))
@@ -106,6 +107,8 @@ def run(*args: str, region: str | None = None, check: bool = True, show: bool = 
         return proc
     if proc.returncode != 0:
         raise WorkshopError(f"The aws command failed: {_last_error_line(proc)}")
+    if echo and proc.stdout.strip():
+        print(proc.stdout.rstrip("\n"))
     return json.loads(proc.stdout) if proc.stdout.strip() else None
 
 

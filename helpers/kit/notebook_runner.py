@@ -5,7 +5,9 @@ A failure names the notebook and the cell; outputs go to ``build/notebooks/``.
 
 from __future__ import annotations
 
+import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,23 @@ def notebooks(folder: Path | None = None) -> list[Path]:
     return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
 
 
+@contextmanager
+def _kernel_named(path: Path):
+    """Start kernels meanwhile with ``JPY_SESSION_NAME`` set to ``path``, as JupyterLab does for the notebook it opens.
+
+    The kit reads it (:func:`helpers.progress.current_notebook`) to name the notebooks still to run before this one.
+    """
+    before = os.environ.get("JPY_SESSION_NAME")
+    os.environ["JPY_SESSION_NAME"] = str(path)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("JPY_SESSION_NAME", None)
+        else:
+            os.environ["JPY_SESSION_NAME"] = before
+
+
 def run_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | None = None,
                  cwd: Path | None = None) -> NotebookRun:
     """Execute one notebook (in ``cwd``, else its own folder); raise :class:`WorkshopError` naming the failing cell."""
@@ -39,25 +58,26 @@ def run_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | None
     out = output_dir / path.name
     start = time.perf_counter()
     try:
-        pm.execute_notebook(
-            str(path),
-            str(out),
-            parameters=parameters or {},
-            kernel_name="python3",
-            cwd=str(cwd or path.parent),
-            progress_bar=False,
-            # The kernel's own log is not the learner's business here (a failing cell raises below): at
-            # ERROR it still printed "KeyboardInterrupt caught in kernel" when papermill shut it down.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-            # Once the last cell's output is in, the kernel has nothing left to say: stop it at once. A
-            # graceful stop waited for Python to tear down every module it had imported (0.2-0.9 s per
-            # notebook, the SDK's the slowest); nothing the notebooks write waits for the kernel's exit.
-            shutdown_kernel="immediate",
-        )
+        with _kernel_named(path):
+            pm.execute_notebook(
+                str(path),
+                str(out),
+                parameters=parameters or {},
+                kernel_name="python3",
+                cwd=str(cwd or path.parent),
+                progress_bar=False,
+                # The kernel's own log is not the learner's business here (a failing cell raises below): at
+                # ERROR it still printed "KeyboardInterrupt caught in kernel" when papermill shut it down.
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                # Once the last cell's output is in, the kernel has nothing left to say: stop it at once. A
+                # graceful stop waited for Python to tear down every module it had imported (0.2-0.9 s per
+                # notebook, the SDK's the slowest); nothing the notebooks write waits for the kernel's exit.
+                shutdown_kernel="immediate",
+            )
     except PapermillExecutionError as exc:
         raise WorkshopError(
             f"{path.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}) with "
-            f"{exc.ename}: {exc.evalue.splitlines()[0] if exc.evalue else ''}; open {out} to see the cell "
+            f"{exc.ename}: {exc.evalue.splitlines()[0].rstrip('.') if exc.evalue else ''}; open {out} to see the cell "
             "and its traceback, fix the cause and run again."
         ) from None
     return NotebookRun(path.stem, time.perf_counter() - start, out)
@@ -69,15 +89,26 @@ def run_workshop(
     skip: tuple[str, ...] = WORKSHOP_SKIP,
     only: list[str] | None = None,
     confirm_aws: bool = False,
+    until: str | None = None,
 ) -> list[NotebookRun]:
     """Run the notebooks in order (``only`` those named, else all but ``skip``), one line per notebook.
 
-    ``confirm_aws`` is passed to ``00_setup`` only: with ``WORKSHOP_BACKEND=aws`` it confirms the account.
+    ``until`` (a number such as ``"06"``, or a name) runs 00 up to and including that notebook: the catch-up
+    command a notebook run too early names (:func:`helpers.progress.catch_up_command`). ``confirm_aws`` is passed
+    to ``00_setup`` only: with ``WORKSHOP_BACKEND=aws`` it confirms the account.
     """
+    from ..progress import notebook_name
+
+    if only and until:
+        raise WorkshopError("Give either the notebooks to run (--only) or the last one to run (--until), not both.")
+    last = notebook_name(until)[:2] if until else None
     output_dir = output_dir or config.repo_root() / "build" / "notebooks"
     runs = []
     for path in notebooks():
-        if (only and path.stem not in only) or (not only and path.stem in skip):
+        if last is not None:
+            if path.stem[:2] > last:
+                continue
+        elif (only and path.stem not in only) or (not only and path.stem in skip):
             continue
         print(f"running {path.name} ...", flush=True)
         params = dict(parameters or {})

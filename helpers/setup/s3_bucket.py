@@ -117,10 +117,15 @@ def secure_bucket(s3, bucket: str, kms_key_id: str | None = None) -> dict[str, s
 
 
 def bucket_is_ours(s3, bucket: str) -> bool:
-    """Whether the kit created ``bucket`` (it carries the workshop tag)."""
+    """Whether the kit created ``bucket`` (it carries the workshop tag); False for a bucket without tags or none at all.
+
+    Any other error (access denied, throttling after the retries) is raised: "could not tell" is not "not ours".
+    """
     from botocore.exceptions import ClientError
 
     try:
         return created_by_workshop(s3.get_bucket_tagging(Bucket=bucket)["TagSet"])
-    except ClientError:
-        return False
+    except ClientError as exc:
+        if error_code(exc) in ("NoSuchTagSet", "NoSuchBucket", "404"):
+            return False
+        raise

@@ -35,6 +35,9 @@ class Target:
             f"role    : {self.role}  ({self.role_source})",
         ]
         if self.backend == "aws":
+            from ..aws_mode.pricing import endpoint_cost
+
+            lines.append(f"cost    : 07 deploys an endpoint. {endpoint_cost(self.region, backend_name='aws')}")
             lines.append("confirmed: " + ("yes" if self.confirmed else "no - nothing will be created until you run this notebook with confirm_aws=True"))
         return "\n".join(lines)
 
