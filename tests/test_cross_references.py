@@ -47,8 +47,6 @@ STOP = {"the", "a", "an", "of", "and", "its", "is", "in", "it", "to", "for", "fr
 KNOWN = {
     ("notebooks/09_cleanup.ipynb", "'(that is step 3)' points at '## 3. Event rules, queue, log group', "
                                    "which is not about: its artifact in S3 is untouched"),
-    ("helpers/local_backend/validation.py", "helpers.fidelity names no module or name of the kit"),
-    ("helpers/local_backend/validation.py", "helpers.validation names no module or name of the kit"),
 }
 
 

@@ -2,7 +2,7 @@
 
 Generic: patterns, lengths, enums, list and map sizes and required members are read from the model
 shipped with botocore, for every operation; no rule here names a field. Used by the local backend's
-layer (``helpers.fidelity``) before a request reaches moto, so a refused request writes nothing.
+front door (``front_door.py``) before a request reaches anything, so a refused request writes nothing.
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ def patterns_that_do_not_compile() -> list[str]:
     return bad
 
 
-if __name__ == "__main__":  # python -m helpers.validation OPERATION '{"json": "params"}'
+if __name__ == "__main__":  # python -m helpers.local_backend.validation OPERATION '{"json": "params"}'
     import sys
 
     print(validate(sys.argv[1], json.loads(sys.argv[2])) or "valid")
