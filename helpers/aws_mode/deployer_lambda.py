@@ -29,7 +29,7 @@ FUNCTION = deployer.NAME
 RUNTIME = "python3.12"
 HANDLER = "deployer.lambda_handler"
 PERMISSION_ID = "invoked-by-the-deployer-rule"
-TIMEOUT_SECONDS = 60  # reconcile makes a handful of calls and never waits for InService
+TIMEOUT_SECONDS = 900  # Lambda's longest: a busy endpoint (an update takes 5-10 min on AWS) is waited for, not dropped
 
 
 def package() -> bytes:

@@ -1,7 +1,7 @@
 """What the built-in XGBoost container does with the artifact: load the booster, score ``text/csv`` rows.
 
-The local backend starts no containers, so notebook 07 scores the deployed version's artifact with these,
-exactly as the container would (no header, no label column, the features in training order).
+Notebook 07 asks the endpoint itself (``sagemaker-runtime`` InvokeEndpoint); these give the same answers
+from the artifact alone, for tests and checks: no header, no label column, the features in training order.
 """
 
 from __future__ import annotations
