@@ -8,9 +8,6 @@ Scanned: the notebooks (``notebooks/*.ipynb``, every cell), ``helpers/**/*.py``,
 - in a notebook, "Step N of 10" is its own number, its numbered headings ``## 1.``, ``## 2.`` ... count up
   without a repeat, and "(that is step N)" points at a heading about the same thing;
 - every ``helpers.x.y`` named in prose or ``python -m helpers.x`` is a module (or a name in one) that exists.
-
-Problems in files another engineer owns are listed in :data:`KNOWN` and expected to fail
-(``xfail(strict=True)``): once fixed, the test says to take them off the list.
 """
 
 from __future__ import annotations
@@ -44,10 +41,6 @@ STOP = {"the", "a", "an", "of", "and", "its", "is", "in", "it", "to", "for", "fr
         "untouched", "for", "good", "version", "removes", "deleting", "registry"}
 
 # Problems in files this change does not own, reported to their owners: (file, problem) pairs.
-KNOWN = {
-    ("notebooks/09_cleanup.ipynb", "'(that is step 3)' points at '## 3. Event rules, queue, log group', "
-                                   "which is not about: its artifact in S3 is untouched"),
-}
 
 
 def _texts() -> list[tuple[str, str, str | None]]:
@@ -137,14 +130,8 @@ def problems() -> set[tuple[str, str]]:
 
 
 def test_every_notebook_step_and_module_named_exists_and_is_the_right_one():
-    new = sorted(problems() - KNOWN)
+    new = sorted(problems())
     assert new == [], "\n".join(f"{name}: {what}" for name, what in new)
-
-
-@pytest.mark.parametrize("known", sorted(KNOWN), ids=lambda k: k[0])
-@pytest.mark.xfail(strict=True, reason="a known problem in a file another engineer owns, reported to them")
-def test_known_problem_is_fixed(known):
-    assert known not in problems(), f"still there: {known}"
 
 
 def test_the_checks_catch_what_they_are_for():

@@ -86,12 +86,12 @@ def _not_busy(endpoint: Endpoint, action: str) -> None:
 
 def update_endpoint(params: dict[str, Any], region: str) -> dict[str, Any]:
     endpoint = _find(params, region)
+    deploy.config_variants(region, params["EndpointConfigName"])  # takes the moto lock: never inside the hosting lock
     with HOSTING.lock:
         _not_busy(endpoint, "update")
         if endpoint.status == "Failed":
             raise validation(f"Cannot update endpoint \"{endpoint.arn}\": it failed ({endpoint.failure_reason}); "
                              "delete it and create it again.")
-        deploy.config_variants(region, params["EndpointConfigName"])
         return deploy.start(endpoint, "Updating", params["EndpointConfigName"])
 
 
