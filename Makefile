@@ -25,7 +25,7 @@ export PYTHONDONTWRITEBYTECODE :=
 # JupyterLab refuses to run as root unless told (containers, some cloud desktops run as root).
 LAB_FLAGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: setup setup-test lock workshop test test-fast bench lab lab-vi backend-start backend-stop backend-status registry clean distclean
+.PHONY: setup setup-test lock workshop notebooks test test-fast bench lab lab-vi backend-start backend-stop backend-status registry clean distclean
 
 setup: $(STAMP)
 setup-test: $(TEST_STAMP)
@@ -136,6 +136,12 @@ backend-stop: setup
 	@$(PY) -m helpers backend stop
 backend-status: setup
 	@$(PY) -m helpers backend status
+# The notebooks' committed outputs (what GitHub and the website show; nbval compares them in make test): runs
+# 00-09 on a fresh backend of its own, writes the outputs back, then regenerates the Vietnamese copies.
+notebooks: setup
+	$(PY) -m helpers.kit.notebook_outputs refresh
+	$(PY) -m helpers.kit.translations build
+
 registry: setup
 	@$(PY) -m helpers registry
 

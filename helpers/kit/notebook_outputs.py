@@ -30,7 +30,7 @@ SANITIZE: list[tuple[str, str]] = [
     (r"localhost:\d+", "localhost:PORT"),
     (r"/tmp/[\w./-]+", "/tmp/PATH"),
     (r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "00000000-0000-0000-0000-000000000000"),
-    (r"\bT_[0-9a-f]{5}\b", "T_table"),  # pandas Styler's random table ids
+    (r"\bT_[0-9a-f]{5}(?![0-9a-f])", "T_table"),  # pandas Styler's random table ids
     (r"\(pid \d+", "(pid 0"),
     (r"\bpid \d+\b", "pid 0"),
 ]
@@ -63,6 +63,18 @@ def _normalise_output(output: dict) -> dict:
     return output
 
 
+def _joined_streams(outputs: list[dict]) -> list[dict]:
+    """Consecutive outputs of one stream as one (the kernel splits a stream where its flushes happen to fall)."""
+    joined: list[dict] = []
+    for output in outputs:
+        if (output.get("output_type") == "stream" and joined and joined[-1].get("output_type") == "stream"
+                and joined[-1]["name"] == output["name"]):
+            joined[-1] = {**joined[-1], "text": joined[-1]["text"] + output["text"]}
+        else:
+            joined.append(output)
+    return joined
+
+
 def merge_outputs(source: Path, executed: dict) -> dict:
     """``source`` with the outputs and execution counts of ``executed`` (matched by cell id), normalised."""
     import nbformat
@@ -71,7 +83,8 @@ def merge_outputs(source: Path, executed: dict) -> dict:
     ran = {cell["id"]: cell for cell in executed["cells"] if cell.get("cell_type") == "code"}
     for count, cell in enumerate((c for c in notebook.cells if c.cell_type == "code"), start=1):
         done = ran.get(cell.id)
-        cell.outputs = [nbformat.from_dict(_normalise_output(o)) for o in (done or {}).get("outputs", [])]
+        outputs = [_normalise_output(o) for o in (done or {}).get("outputs", [])]
+        cell.outputs = [nbformat.from_dict(o) for o in _joined_streams(outputs)]
         cell.execution_count = count if done is not None else None
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
