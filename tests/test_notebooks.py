@@ -540,7 +540,7 @@ def test_out_of_order_stops_with_one_sentence(clean_backend, tmp_path):
     run("01_create_model_package_group", tmp_path)
     with pytest.raises(WorkshopError, match="run 02_register_v1_from_s3 first"):
         run("03_attach_metadata_and_metrics", tmp_path)
-    with pytest.raises(WorkshopError, match="run 02_register_v1_from_s3 first, then 03_attach_metadata_and_metrics"):
+    with pytest.raises(WorkshopError, match="run 05_review_and_approve first"):
         run("07_deploy_approved_version", tmp_path)
     assert aws.client("sagemaker").list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"] == []
 

@@ -237,8 +237,9 @@ def _labels(source: str) -> set[str]:
     """What a drawing of this diagram must show: quoted labels (each line), |edge labels|, state names."""
     labels = {part.strip() for quoted in re.findall(r'"([^"]+)"', source) for part in quoted.split("<br/>")}
     labels |= {label.strip().strip('"') for label in re.findall(r"\|([^|\n]+)\|", source)}
-    for left, right in re.findall(r"^\s*(\[\*\]|\w+)\s*-->\s*(\[\*\]|\w+)", source, flags=re.M):
-        labels |= {left, right} - {"[*]"}
+    if source.lstrip().startswith("stateDiagram"):  # a state's name is its label; a flowchart node's id is not
+        for left, right in re.findall(r"^\s*(\[\*\]|\w+)\s*-->\s*(\[\*\]|\w+)", source, flags=re.M):
+            labels |= {left, right} - {"[*]"}
     return {label for label in labels if label}
 
 
