@@ -50,7 +50,7 @@ def measure(tmp: Path, quick: bool) -> dict:
         print("workshop vs floor ...", flush=True)
         result["workshop"] = bench_workshop(tmp)
     print("InvokeEndpoint against its floor ...", flush=True)
-    result["invoke"] = bench_invoke(tmp, 30 if quick else 500)
+    result["invoke"] = bench_invoke(tmp, 10 if quick else 500, extra_models=1 if quick else 4)
     print("service time per request ...", flush=True)
     result["service_time"] = bench_service_time(tmp, 20 if quick else 200)
     sizes = [(20, 5.0), (40, 5.0)] if quick else [(100, 50.0), (1000, 50.0), (10000, 50.0)]

@@ -86,6 +86,10 @@ def test_quick_benchmark_runs_and_compares_the_same_rows(tmp_path):
     assert registration["journal_bytes"] > 0 and {"restart_s", "restore_s"} <= set(registration)
     assert s3_writes["objects"] == 300
     assert list(s3_writes["blocks"]) == list(s3_writes["ratios"]) == ["1-100", "201-300"]
+    invoke = result["invoke"]
+    assert list(invoke["rows"]) == ["1 row", "100 rows"]
+    assert all(row[kind]["p50_ms"] > 0 for row in invoke["rows"].values() for kind in ("floor", "endpoint (HTTP)"))
+    assert invoke["memory"]["models_loaded"] == 2 and invoke["memory"]["model_bytes"] > 10_000
     markdown = (tmp_path / "quick.md").read_text()
-    assert "| 20 | 5 ms |" in markdown
+    assert "| 20 | 5 ms |" in markdown and "## InvokeEndpoint against its floor" in markdown
     assert "| versions registered | 201-300 |" in markdown and "| S3 writes per 100 objects | 1-100 |" in markdown

@@ -226,30 +226,6 @@ def test_the_cli_answer_is_printed_as_a_terminal_shows_it(clean_backend, capsys)
 
 # --- the notebooks themselves ---------------------------------------------------------------------------------
 
-def _outputs(path: Path) -> list[str]:
-    """Each code cell's text outputs (stream, text/plain and error lines), in order."""
-    texts = []
-    for cell in json.loads(path.read_text())["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        parts = []
-        for out in cell.get("outputs", []):
-            if out["output_type"] == "stream":
-                parts.append("".join(out["text"]))
-            elif out["output_type"] == "error":
-                parts.append("\n".join(out["traceback"]))
-            else:
-                parts.append("".join(out.get("data", {}).get("text/plain", "")))
-        texts.append("".join(parts))
-    return texts
-
-
-def _events(group: str = GROUP) -> int:
-    logs = aws.client("logs")
-    pages = logs.get_paginator("filter_log_events").paginate(logGroupName=history.log_group_name(group))
-    return sum(len(p["events"]) for p in pages)
-
-
 @pytest.mark.notebooks
 def test_07_run_first_says_in_one_sentence_everything_to_run(clean_backend, tmp_path):
     with pytest.raises(WorkshopError) as err:
@@ -259,44 +235,6 @@ def test_07_run_first_says_in_one_sentence_everything_to_run(clean_backend, tmp_
     (failed,) = [o for c in json.loads((tmp_path / "07_deploy_approved_version.ipynb").read_text())["cells"]
                  if c["cell_type"] == "code" for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert len(failed["traceback"]) == 1 and all(name in failed["traceback"][0] for name in ALL_BEFORE_07)
-
-
-@pytest.mark.notebooks
-def test_05_and_06_run_again_change_nothing_send_nothing_and_say_so(clean_backend, tmp_path):
-    """00 to 06 once (``--until 06``), then 03, 05 and 06 again: no event, no record, the same registry, one line each."""
-    from helpers import audit, registry
-
-    notebook_runner.run_workshop(output_dir=tmp_path / "first", until="06")
-    session = aws.session()
-    sm, s3 = session.client("sagemaker"), session.client("s3")
-
-    def state():
-        return [(d["ModelPackageVersion"], d["ModelApprovalStatus"], d.get("ApprovalDescription"),
-                 d["ModelLifeCycle"]["Stage"], d["ModelCard"]["ModelCardStatus"] if "ModelCard" in d else None)
-                for d in registry.describe_versions(sm, GROUP)]
-
-    before = (state(), _events(), len(audit.records(s3, BUCKET, GROUP)))
-    assert before[0][0][4] == "Approved" and before[0][1][1] == "Rejected"
-    for name in ("03_attach_metadata_and_metrics", "05_review_and_approve", "06_roll_back_and_history"):
-        notebook_runner.run_notebook(REPO / "notebooks" / f"{name}.ipynb", tmp_path / "again")
-    assert (state(), _events(), len(audit.records(s3, BUCKET, GROUP))) == before, "a re-run changes and sends nothing"
-
-    again = {name: "\n".join(_outputs(tmp_path / "again" / f"{name}.ipynb"))
-             for name in ("03_attach_metadata_and_metrics", "05_review_and_approve", "06_roll_back_and_history")}
-    assert "the version has its card already (Approved): nothing sent" in again["03_attach_metadata_and_metrics"]
-    assert ("Both versions were reviewed already (v1 Approved, v2 Rejected): this run changes nothing in the registry "
-            "and sends no event") in again["05_review_and_approve"]
-    assert "nothing to roll back: version 2 is Rejected already" in again["06_roll_back_and_history"]
-
-    first06 = _outputs(tmp_path / "first" / "06_roll_back_and_history.ipynb")
-    assert any(t.startswith("rolled back: v2 rejected, v1 approved") for t in first06)
-    assert any("stage of v1: Archived/Retired -> Production/Approved" in t for t in first06)
-    entries = history.entries(session, GROUP, audit.records(s3, BUCKET, GROUP))
-    rollback = [e for e in entries if (e["reason"] or "").startswith(("Rollback from", "Rolled back"))]
-    assert [(e["version"], history.change_label(e), e["from"], e["to"], e["via"]) for e in rollback if e["change"] != "stage"] == [
-        (1, "re-approval", "Approved", "Approved", "kit"), (2, "approval", "Approved", "Rejected", "kit")]
-    production = [e for e in entries if e["change"] == "stage" and e["to"] == "Production/Approved"]
-    assert len(production) == 3, "v1, v2, v1 again: each real change once"
 
 
 def test_06_shows_the_two_calls_of_a_rollback_and_the_helper_after_them():
