@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import aws, config, registry
+from helpers import aws, registry
 from helpers.kit import notebook_runner, translations
 
 REPO = Path(__file__).resolve().parent.parent
@@ -186,19 +186,27 @@ def test_translated_diagram_labels_and_transition_words_are_allowed():
 # ---- the Vietnamese notebooks, run ----------------------------------------------------------------------
 
 @pytest.mark.notebooks
-def test_the_vietnamese_notebooks_run_clean_in_order(clean_backend, tmp_path):
+def test_the_vietnamese_notebooks_run_clean_in_order_under_a_second_teams_names(clean_backend, tmp_path):
     """00 to 09 from notebooks/vi/ (their own folder as the working directory), one kernel each, as a learner
-    runs them: the registry holds what the English run leaves, and 09 removes it all."""
+    runs them, with a second team's names through papermill: the registry holds what the English run leaves,
+    under those names only, and 09 removes it all. The code cells are the English notebooks' byte for byte
+    (tested above), so this run is also the test that every notebook honours its parameters."""
+    params = {"bucket": "team-b-artifacts", "group_name": "team-b-models", "cli_group_name": "team-b-models-cli"}
     start = time.perf_counter()
-    runs = [notebook_runner.run_notebook(path, tmp_path) for path in notebook_runner.notebooks(REPO / "notebooks" / "vi")
+    runs = [notebook_runner.run_notebook(path, tmp_path, params) for path in notebook_runner.notebooks(REPO / "notebooks" / "vi")
             if not path.stem.startswith("09_")]
     assert [r.name for r in runs] == [p.stem for p in ENGLISH if not p.stem.startswith("09_")]
-    sm = aws.client("sagemaker")
-    found = {g: [(v["ModelPackageVersion"], v["ModelApprovalStatus"]) for v in registry.describe_versions(sm, g)]
-             for g in (config.GROUP_NAME, f"{config.GROUP_NAME}-cli")}
-    assert found == {config.GROUP_NAME: [(1, "Approved"), (2, "Rejected")], f"{config.GROUP_NAME}-cli": [(1, "Approved")]}
+    sm, s3 = aws.client("sagemaker"), aws.client("s3")
+    found = {g["ModelPackageGroupName"]: [(v["ModelPackageVersion"], v["ModelApprovalStatus"])
+                                          for v in registry.describe_versions(sm, g["ModelPackageGroupName"])]
+             for g in sm.list_model_package_groups()["ModelPackageGroupSummaryList"]}
+    assert found == {"team-b-models": [(1, "Approved"), (2, "Rejected")], "team-b-models-cli": [(1, "Approved")]}
+    urls = [d["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] for d in registry.describe_versions(sm, "team-b-models")]
+    assert all(u.startswith("s3://team-b-artifacts/") for u in urls)
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["team-b-artifacts"]
     assert sm.describe_endpoint(EndpointName="ml-pipeline-endpoint")["EndpointStatus"] == "InService"
-    runs.append(notebook_runner.run_notebook(REPO / "notebooks" / "vi" / "09_cleanup.ipynb", tmp_path))
+    runs.append(notebook_runner.run_notebook(REPO / "notebooks" / "vi" / "09_cleanup.ipynb", tmp_path,
+                                             {"bucket": "team-b-artifacts", "group_names": ["team-b-models", "team-b-models-cli"]}))
     assert sm.list_model_package_groups()["ModelPackageGroupSummaryList"] == []
     print(f"Vietnamese notebooks 00-09: {time.perf_counter() - start:.1f} s (" +
           ", ".join(f"{r.name[:2]} {r.seconds:.1f}" for r in runs) + ")")
