@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import aws, registry
+from helpers import aws, config, registry
 from helpers.kit import notebook_runner, translations
 
 REPO = Path(__file__).resolve().parent.parent
