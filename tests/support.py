@@ -52,6 +52,16 @@ def tar_gz(members: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
+def settled_endpoint(sm, name: str, timeout: float = 30.0) -> dict:
+    """DescribeEndpoint once the endpoint is no longer Creating or Updating (the waiter's question, polled quickly)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        described = sm.describe_endpoint(EndpointName=name)
+        if described["EndpointStatus"] not in ("Creating", "Updating") or time.monotonic() > deadline:
+            return described
+        time.sleep(0.05)
+
+
 # --- the session's recorded logs (see conftest.py and tests/guard/sitecustomize.py) ---------------------------
 
 

@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from helpers.model import artifacts, datasets, serving, training
 from helpers.setup import execution_role, s3_bucket
 from helpers.errors import WorkshopError
 from iam_model import Account, needs
+from support import settled_endpoint
 
 REPO = Path(__file__).resolve().parent.parent
 GROUP, ENDPOINT, BUCKET, ROLE = "ml-pipeline-model-group", "ml-pipeline-endpoint", "ml-pipeline-bucket", "SageMakerExecutionRole"
@@ -86,13 +86,7 @@ def drain(w, wait_seconds: float = 30) -> list[dict]:
 
 
 def settled(sm, timeout: float = 30) -> dict:
-    """DescribeEndpoint once the endpoint is no longer Creating or Updating (the waiter, polled quickly)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        desc = sm.describe_endpoint(EndpointName=ENDPOINT)
-        if desc["EndpointStatus"] not in ("Creating", "Updating") or time.monotonic() > deadline:
-            return desc
-        time.sleep(0.05)
+    return settled_endpoint(sm, ENDPOINT, timeout)
 
 
 def take_events(w) -> list[dict]:

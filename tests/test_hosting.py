@@ -11,10 +11,10 @@ Sources (quoted in docs/local-backend.md, "Hosting and runtime"):
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
-import signal
 import tarfile
 import threading
 import time
@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError, WaiterError
 from helpers import aws
 from helpers.kit import backend
 from helpers.model import artifacts, datasets, training
+from support import restart_backend, settled_endpoint, tar_gz
 
 REGION = "us-east-1"
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"  # image_uris.retrieve("xgboost", 1.7-1)
@@ -54,7 +55,7 @@ def csv_rows(features) -> str:
 
 def expected(model: dict, features) -> list[float]:
     """What xgboost itself predicts for the rows, loading the same artifact bytes the endpoint was given."""
-    with tarfile.open(fileobj=io.BytesIO(__import__("gzip").decompress(model["artifact"]))) as tar:
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(model["artifact"]))) as tar:
         raw = tar.extractfile("xgboost-model").read()
     booster = xgb.Booster()
     booster.load_model(bytearray(raw))
@@ -64,16 +65,6 @@ def expected(model: dict, features) -> list[float]:
 
 def scores(answer: dict) -> list[float]:
     return [float(line) for line in answer["Body"].read().decode().splitlines()]
-
-
-def wait(sm, name: str, timeout: float = 30.0) -> dict:
-    """DescribeEndpoint until the endpoint leaves Creating/Updating (the waiter, polled quickly)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        described = sm.describe_endpoint(EndpointName=name)
-        if described["EndpointStatus"] not in ("Creating", "Updating") or time.monotonic() > deadline:
-            return described
-        time.sleep(0.05)
 
 
 class Hosting:
@@ -117,7 +108,7 @@ class Hosting:
     def deploy(self, endpoint: str, name: str) -> dict:
         self.config(f"config-{name}", {name: 1.0})
         self.sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=f"config-{name}")
-        return wait(self.sm, endpoint)
+        return settled_endpoint(self.sm, endpoint)
 
     def invoke(self, endpoint: str, features, **kwargs) -> list[float]:
         return scores(self.runtime.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv",
@@ -167,31 +158,21 @@ def test_after_a_rollback_the_endpoint_answers_with_the_other_version(hosting, m
     before = hosting.invoke("ep", features)
     hosting.config("config-v1", {"v1": 1.0})
     hosting.sm.update_endpoint(EndpointName="ep", EndpointConfigName="config-v1")
-    assert wait(hosting.sm, "ep")["EndpointConfigName"] == "config-v1"
+    assert settled_endpoint(hosting.sm, "ep")["EndpointConfigName"] == "config-v1"
     after = hosting.invoke("ep", features)
     assert np.allclose(before, expected(models["v2"], features), atol=1e-6)
     assert np.allclose(after, expected(models["v1"], features), atol=1e-6)
     assert not np.allclose(before, after, atol=1e-6)
 
 
-def _tarball(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 @pytest.mark.parametrize("artifact, image, reason", [
     (b"not a tarball", IMAGE, "not a gzip-compressed tar archive"),
     ("nested", IMAGE, "no file at its root"),
-    (_tarball({"xgboost-model": b"{\"not\": \"a model\"}"}), IMAGE, "not a model XGBoost can load"),
+    (tar_gz({"xgboost-model": b"{\"not\": \"a model\"}"}), IMAGE, "not a model XGBoost can load"),
     ("good", "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-own-container:latest", "built-in XGBoost container only"),
 ])
 def test_an_endpoint_that_cannot_load_its_model_fails_with_a_reason(hosting, models, artifact, image, reason):
-    data = {"nested": lambda: _tarball({"model/xgboost-model": b"x"}), "good": lambda: models["v1"]["artifact"]}
+    data = {"nested": lambda: tar_gz({"model/xgboost-model": b"x"}), "good": lambda: models["v1"]["artifact"]}
     hosting.register("v1", data[artifact]() if isinstance(artifact, str) else artifact, image=image)
     hosting.config("config-v1", {"v1": 1.0})
     hosting.sm.create_endpoint(EndpointName="ep", EndpointConfigName="config-v1")
@@ -261,7 +242,7 @@ def test_weights_split_the_traffic_and_target_variant_pins_a_request(hosting, mo
     hosting.register("v2")
     hosting.config("canary", {"v1": 3.0, "v2": 1.0})
     hosting.sm.create_endpoint(EndpointName="ep", EndpointConfigName="canary")
-    assert wait(hosting.sm, "ep")["EndpointStatus"] == "InService"
+    assert settled_endpoint(hosting.sm, "ep")["EndpointStatus"] == "InService"
     row = csv_rows(models["v1"]["features"].head(1))
     seen = [hosting.runtime.invoke_endpoint(EndpointName="ep", ContentType="text/csv", Body=row)["InvokedProductionVariant"]
             for _ in range(400)]
@@ -307,7 +288,7 @@ def test_an_update_under_four_concurrent_callers_fails_no_request(hosting, model
         thread.start()
     answered(8)  # the old model is answering
     hosting.sm.update_endpoint(EndpointName="ep", EndpointConfigName="config-v2")
-    assert wait(hosting.sm, "ep")["EndpointConfigName"] == "config-v2"
+    assert settled_endpoint(hosting.sm, "ep")["EndpointConfigName"] == "config-v2"
     answered(len(answers) + len(failures) + 8)  # and the new one
     stop.set()
     for thread in threads:
@@ -340,14 +321,7 @@ def test_after_a_restart_in_service_endpoints_serve_what_was_deployed(tmp_path, 
         features = models["v1"]["features"].head(10)
         # SageMaker copies the artifact when it deploys; changing the S3 object later changes nothing served.
         hosting.upload("v1/model.tar.gz", models["v2"]["artifact"])
-        if kill:
-            os.kill(backend.status().pid, signal.SIGKILL)
-            deadline = time.monotonic() + 10
-            while backend.status().running and time.monotonic() < deadline:
-                time.sleep(0.05)
-        else:
-            backend.stop()
-        assert backend.start(port=0).running
+        restart_backend(kill)
         runtime = aws.session().client("sagemaker-runtime")
         assert aws.session().client("sagemaker").describe_endpoint(EndpointName="ep")["EndpointStatus"] == "InService"
         got = scores(runtime.invoke_endpoint(EndpointName="ep", ContentType="text/csv", Body=csv_rows(features)))
