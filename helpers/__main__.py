@@ -76,6 +76,20 @@ def _registry(args: argparse.Namespace) -> int:
     return 0
 
 
+def versions_text(frame) -> str:
+    """The comparison as plain text for a terminal: the table, then each version's approval reason in full."""
+    from .compare import comparison_table
+
+    if not len(frame):
+        return "(no versions)"
+    table = comparison_table(frame)
+    reasons = table["approval_description"].fillna("") if "approval_description" in table.columns else None
+    text = table.drop(columns=["approval_description"], errors="ignore").to_string(float_format=lambda v: f"{v:.4f}")
+    if reasons is not None and reasons.str.len().any():
+        text += "\n\napproval reasons:\n" + "\n".join(f"  v{v}: {r}" for v, r in reasons.items() if r)
+    return text
+
+
 def _versions(args: argparse.Namespace) -> int:
     from . import aws, compare
 
@@ -83,7 +97,7 @@ def _versions(args: argparse.Namespace) -> int:
     if args.json:
         print(frame.reset_index().to_json(orient="records", date_format="iso", indent=2))
     else:
-        print(compare.text_table(frame))
+        print(versions_text(frame))
     return 0
 
 
@@ -114,13 +128,25 @@ def _deployer(args: argparse.Namespace) -> int:
     return 0
 
 
+def history_text(found: list[dict]) -> str:
+    """The history's entries as aligned text lines, for a terminal."""
+    from .history import change_label
+
+    lines = [f"{'when':<29} {'v':>3}  {'change':<12} {'from -> to':<46} {'by':<34} reason"]
+    for e in found:
+        move = f"{e['from'] or '-'} -> {e['to']}"
+        by = (e["by"] or "unknown").split(":")[-1]
+        lines.append(f"{e['when']:<29} {e['version']:>3}  {change_label(e):<12} {move:<46} {by:<34} {e['reason'] or ''}")
+    return "\n".join(lines)
+
+
 def _history(args: argparse.Namespace) -> int:
     from . import audit, aws, history
 
     session = aws.session()
     kit_records = audit.records(session.client("s3"), aws.workshop_bucket(session, args.bucket), args.group)
     found = history.entries(session, args.group, kit_records)
-    print(json.dumps(found, indent=2) if args.json else history.text(found))
+    print(json.dumps(found, indent=2) if args.json else history_text(found))
     return 0
 
 

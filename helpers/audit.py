@@ -14,9 +14,10 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from . import lifecycle, registry, registry_checks
+from . import lifecycle, registry
 from .deployer import newest_approved, newest_approved_of
 from .errors import WorkshopError, error_code
+from .kit import registry_checks
 
 MAX_WRITE_ATTEMPTS = 20
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from . import registry, registry_checks
+from . import registry
 from .deployer import newest_approved_of
 from .errors import error_code
+from .kit import registry_checks
 from .lifecycle import stage_of
 
 METRIC_COLUMNS = ("accuracy", "precision", "recall", "f1", "auc")
@@ -229,18 +230,6 @@ def plot_metrics(frame, versions: list[int] | None = None, ax=None):
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     ax.set_title("Model quality per version")
     return ax
-
-
-def text_table(frame) -> str:
-    """The comparison as plain text for a terminal: the table, then each version's approval reason in full."""
-    if not len(frame):
-        return "(no versions)"
-    table = comparison_table(frame)
-    reasons = table["approval_description"].fillna("") if "approval_description" in table.columns else None
-    text = table.drop(columns=["approval_description"], errors="ignore").to_string(float_format=lambda v: f"{v:.4f}")
-    if reasons is not None and reasons.str.len().any():
-        text += "\n\napproval reasons:\n" + "\n".join(f"  v{v}: {r}" for v, r in reasons.items() if r)
-    return text
 
 
 def versions_table(session, group: str):

@@ -1,46 +1,41 @@
 """The approval-driven deployer: the endpoint serves the newest approved version, whatever the events say.
 
 A rule on "SageMaker Model Package State Change" events, filtered on the group **and** on
-``ModelApprovalStatus`` (Approved or Rejected; a rejection can mean a rollback), triggers
-:func:`handle`. The event only says *that* something changed: :func:`reconcile` reads the registry at
-handling time and makes the endpoint serve its newest approved version. So duplicate, stale and
-out-of-order events (EventBridge delivers at least once, in no guaranteed order) change nothing, and a
-version rejected before its event is handled is never deployed.
+``ModelApprovalStatus`` (Approved or Rejected; a rejection can mean a rollback), triggers the engine,
+:mod:`helpers.kit.endpoint_reconciler`: the event only says *that* something changed, and the engine reads the
+registry at handling time and makes the endpoint serve its newest approved version.
 
 Real hosting takes time: an endpoint is ``Creating`` or ``Updating`` for minutes on AWS (a second or two
 locally) and cannot be updated meanwhile, so the deployer waits for it, within a budget, then reads it
 again; one already moving to the right version is left alone. A ``Failed`` endpoint cannot be updated at
 all: the deployer deletes it and creates it again, and its record says why.
 
-Locally the rule delivers to an SQS queue that ``python -m helpers deployer --once`` drains
-(:func:`drain_once`); on AWS the same :func:`handle` runs as a Lambda function (:func:`lambda_handler`,
-installed by :mod:`helpers.aws_mode.deployer_lambda`). This file imports only the standard library and boto3,
-so it is zipped alone as the function's code.
+Locally the rule delivers to an SQS queue (:func:`subscribe`) that ``python -m helpers deployer --once``
+drains (:func:`drain_once`); on AWS the engine's ``lambda_handler`` runs as a Lambda function, installed by
+:mod:`helpers.aws_mode.deployer_lambda`. The engine's names are this module's too
+(``deployer.newest_approved``, ``deployer.reconcile``, ...).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import time
 from collections import Counter
 from typing import Any
 from urllib.parse import urlparse
 
-GROUP = "ml-pipeline-model-group"
-ENDPOINT = "ml-pipeline-endpoint"
+from .errors import WorkshopError, error_code
+from .kit.endpoint_reconciler import (BUSY, CHANGED, DETAIL_TYPE, ENDPOINT, GROUP, INSTANCE_TYPE, VARIANT,
+                                      DeployerError, change_line, describe, describe_endpoint, handle, heading_to,
+                                      names, newest_approved, newest_approved_of, reconcile, skip_reason, version_of)
+from .kit.eventbridge import delete_rule
+
+__all__ = ["BUSY", "CHANGED", "DETAIL_TYPE", "ENDPOINT", "GROUP", "INSTANCE_TYPE", "NAME", "TRIGGERS", "VARIANT",
+           "WAIT_SECONDS", "DeployerError", "describe", "describe_endpoint", "drain_once", "event_pattern", "handle",
+           "names", "newest_approved", "newest_approved_of", "reconcile", "serving", "status_line", "subscribe",
+           "summary", "unsubscribe", "waiter_config"]
+
 NAME = "ml-pipeline-deployer"  # the rule, the local queue and the Lambda function
-# The smallest instance type a real-time endpoint takes (botocore's ProductionVariantInstanceType lists none
-# smaller), and plenty for a model of a few kB: the cheapest to forget running. Notebook 07 deploys by hand
-# with this same constant, so the endpoint it makes and the one the deployer makes are alike.
-INSTANCE_TYPE = "ml.t2.medium"
-VARIANT = "AllTraffic"
-DETAIL_TYPE = "SageMaker Model Package State Change"
 TRIGGERS = ["Approved", "Rejected"]  # never PendingManualApproval: a registration deploys nothing
-BUSY = {"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"}  # no update possible meanwhile
-CHANGED = ("created", "updated", "recreated")  # the actions that changed the endpoint
-CONFIG_RE = re.compile(r"^ml-pipeline-model-v(\d+)-config$")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 WAIT_SECONDS = 240  # how long one run waits for a busy endpoint (locally it settles in a second or two)
 
@@ -51,43 +46,8 @@ def event_pattern(group: str = GROUP) -> dict[str, Any]:
             "detail": {"ModelPackageGroupName": [group], "ModelApprovalStatus": TRIGGERS}}
 
 
-def names(version: int) -> tuple[str, str]:
-    """The SageMaker model and endpoint configuration that serve ``version``: ``ml-pipeline-model-v{N}`` and
-    ``ml-pipeline-model-v{N}-config`` (one per version, so deploying a version twice finds them made)."""
-    return f"ml-pipeline-model-v{version}", f"ml-pipeline-model-v{version}-config"
-
-
-def _code(exc: Exception) -> str:  # helpers.errors.error_code, which this file (zipped alone) cannot import
-    response = getattr(exc, "response", None)
-    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
-
-
 def _no_queue(exc: Exception) -> bool:
-    return "NonExistentQueue" in _code(exc) or _code(exc) == "QueueDoesNotExist"
-
-
-def _call(call, missing_ok: str, **kwargs) -> dict[str, Any] | None:
-    """``call(**kwargs)``; None for a ValidationException whose message contains ``missing_ok``.
-
-    Describing: "Could not find" (no such resource). Creating: "already exist" (another invocation was faster).
-    """
-    from botocore.exceptions import ClientError
-
-    try:
-        return call(**kwargs)
-    except ClientError as exc:
-        if _code(exc) == "ValidationException" and missing_ok in str(exc):
-            return None
-        raise
-
-
-class DeployerError(RuntimeError):
-    """The endpoint cannot be brought to the newest approved version now; handling the event again may."""
-
-
-def describe_endpoint(sm, endpoint: str = ENDPOINT) -> dict[str, Any] | None:
-    """``DescribeEndpoint``, or None when there is no such endpoint (SageMaker: ValidationException "Could not find")."""
-    return _call(sm.describe_endpoint, "Could not find", EndpointName=endpoint)
+    return "NonExistentQueue" in error_code(exc) or error_code(exc) == "QueueDoesNotExist"
 
 
 def waiter_config(sm) -> dict[str, int]:
@@ -97,181 +57,10 @@ def waiter_config(sm) -> dict[str, int]:
     return {"Delay": 1, "MaxAttempts": 120} if local else {"Delay": 20, "MaxAttempts": 90}
 
 
-def _version_of(config: str | None) -> int | None:
-    """The version an endpoint configuration ``ml-pipeline-model-v{N}-config`` serves, or None."""
-    match = CONFIG_RE.match(config or "")
-    return int(match.group(1)) if match else None
-
-
-def _heading_to(desc: dict[str, Any] | None) -> str | None:
-    """The configuration the endpoint serves, or, while an update loads one, the one it is moving to."""
-    if not desc:
-        return None
-    pending = (desc.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
-    return pending if desc.get("EndpointStatus") == "Updating" and pending else desc.get("EndpointConfigName")
-
-
 def serving(sm, endpoint: str = ENDPOINT) -> tuple[int | None, str | None]:
     """``(version, config)`` the endpoint serves now, ``(None, None)`` if there is no endpoint."""
     config = (describe_endpoint(sm, endpoint) or {}).get("EndpointConfigName")
-    return _version_of(config), config
-
-
-def newest_approved(sm, group: str = GROUP) -> dict[str, Any] | None:
-    """The newest version of ``group`` whose status is Approved now (its summary), or None: the version deployments
-    take. The kit asks this query wherever it needs that version, so nothing can disagree with the deployer."""
-    pages = sm.get_paginator("list_model_packages").paginate(ModelPackageGroupName=group, ModelApprovalStatus="Approved")
-    return newest_approved_of(s for page in pages for s in page["ModelPackageSummaryList"])
-
-
-def newest_approved_of(versions) -> dict[str, Any] | None:
-    """Of ``versions`` (dicts with ``ModelPackageVersion`` and ``ModelApprovalStatus``), the newest Approved one, or None."""
-    approved = [v for v in versions if v.get("ModelApprovalStatus") == "Approved"]
-    return max(approved, key=lambda v: v["ModelPackageVersion"]) if approved else None
-
-
-def _settle(sm, endpoint: str, wait_seconds: float, goal: str, sleep=time.sleep) -> dict[str, Any] | None:
-    """Describe ``endpoint`` until it is no longer busy (its description) or gone (None), within ``wait_seconds``.
-
-    Asks after 1, 2, 4, 8, then every 15 seconds. DeployerError if it is still busy when the time is up.
-    """
-    deadline, delay = time.monotonic() + wait_seconds, 1.0
-    while True:
-        desc = describe_endpoint(sm, endpoint)
-        if desc is None or desc["EndpointStatus"] not in BUSY:
-            return desc
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise DeployerError(f"The endpoint {endpoint} is {desc['EndpointStatus']}, so it cannot {goal} yet "
-                                f"(waited {wait_seconds:.0f} s): run the deployer again when it is InService.")
-        sleep(min(delay, left))
-        delay = min(delay * 2, 15.0)
-
-
-def _ensure_model(sm, model: str, package_arn: str, role_arn: str) -> None:
-    existing = _call(sm.describe_model, "Could not find", ModelName=model)
-    if existing is None:
-        _call(sm.create_model, "already exist", ModelName=model, ExecutionRoleArn=role_arn,
-              PrimaryContainer={"ModelPackageName": package_arn})
-        return
-    container = existing.get("PrimaryContainer") or (existing.get("Containers") or [{}])[0]
-    if (container.get("ModelPackageName") or "").lower() != package_arn.lower():
-        raise DeployerError(f"The model {model} exists but was built from another package "
-                            f"({container.get('ModelPackageName')}): delete it, then run the deployer again.")
-
-
-def _ensure_config(sm, config: str, model: str, instance_type: str) -> None:
-    if _call(sm.describe_endpoint_config, "Could not find", EndpointConfigName=config) is None:
-        _call(sm.create_endpoint_config, "already exist", EndpointConfigName=config, ProductionVariants=[{
-            "VariantName": VARIANT, "ModelName": model, "InitialInstanceCount": 1, "InstanceType": instance_type}])
-
-
-def _delete_failed(sm, endpoint: str, failure: str) -> None:
-    from botocore.exceptions import ClientError
-
-    try:
-        sm.delete_endpoint(EndpointName=endpoint)
-    except ClientError as exc:
-        if _code(exc) not in ("AccessDenied", "AccessDeniedException"):
-            raise
-        raise DeployerError(f"The endpoint {endpoint} is Failed ({failure}), SageMaker updates no Failed endpoint, and "
-                            f"this deployer may not delete it: delete it (aws sagemaker delete-endpoint --endpoint-name "
-                            f"{endpoint}), then run the deployer again.") from None
-
-
-def reconcile(sm, group: str = GROUP, endpoint: str = ENDPOINT, role_arn: str = "",
-              instance_type: str = INSTANCE_TYPE, wait_seconds: float = 60) -> dict[str, Any]:
-    """Make ``endpoint`` serve the newest approved version of ``group``, as the registry says *now*.
-
-    Creates the model ``ml-pipeline-model-v{N}`` (from the package, run with ``role_arn``), its
-    configuration ``ml-pipeline-model-v{N}-config`` (one ``instance_type`` instance) and the endpoint, or
-    points the endpoint at that configuration. It does not wait for ``InService`` (minutes on AWS). An
-    endpoint already ``Creating`` or ``Updating`` towards that configuration is left to finish
-    (``in progress``); one busy with another is waited for, up to ``wait_seconds``, then read again
-    (DeployerError if it stays busy). A ``Failed`` endpoint is deleted and created again (``recreated``,
-    with the ``failure`` it had). With nothing approved the endpoint is left as it is: taking it down is a
-    person's decision.
-    """
-    newest = newest_approved(sm, group)
-    desc = describe_endpoint(sm, endpoint)
-    current = desc.get("EndpointConfigName") if desc else None
-    result = {"serving": _version_of(current), "endpoint": endpoint, "config": current, "previous": current}
-    if newest is None:
-        return {**result, "action": "nothing approved"}
-    version = newest["ModelPackageVersion"]
-    model, config = names(version)
-    status = desc["EndpointStatus"] if desc else None
-    if _heading_to(desc) == config and status not in ("Failed", "Deleting"):
-        if status in BUSY:  # a run before this one started it: let it finish
-            return {**result, "action": "in progress", "status": status, "deploying": version}
-        return {**result, "serving": version, "action": "unchanged"}
-    package = sm.describe_model_package(ModelPackageName=newest["ModelPackageArn"])
-    if package["ModelApprovalStatus"] != "Approved":  # changed since the listing: that change's event comes next
-        return {**result, "action": "unchanged"}
-    _ensure_model(sm, model, package["ModelPackageArn"], role_arn)
-    _ensure_config(sm, config, model, instance_type)
-    if status in BUSY:  # another deployment (or a deletion) must finish first
-        desc = _settle(sm, endpoint, wait_seconds, f"move to {config}")
-        if _heading_to(desc) == config and desc["EndpointStatus"] != "Failed":  # another run got there first
-            return {**result, "serving": version, "config": config, "action": "unchanged"}
-    failure = None
-    if desc is not None and desc["EndpointStatus"] == "Failed":  # SageMaker updates no Failed endpoint
-        failure = desc.get("FailureReason") or "no reason given"
-        _delete_failed(sm, endpoint, failure)
-        desc = _settle(sm, endpoint, wait_seconds, f"be created again with {config}")
-        if desc is not None:
-            raise DeployerError(f"The endpoint {endpoint} was Failed and is still there ({desc['EndpointStatus']}) "
-                                "after its deletion: run the deployer again.")
-    if desc is None:
-        sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=config)
-        action = "recreated" if failure else "created"
-    else:
-        sm.update_endpoint(EndpointName=endpoint, EndpointConfigName=config)
-        action = "updated"
-    return {**result, "serving": version, "config": config, "action": action,
-            **({"failure": failure} if failure else {})}
-
-
-def handle(event: dict[str, Any], sm, group: str = GROUP, endpoint: str = ENDPOINT, role_arn: str = "",
-           instance_type: str = INSTANCE_TYPE, wait_seconds: float = 60) -> dict[str, Any]:
-    """Handle one event: a state change of ``group`` reconciles the endpoint; anything else is ignored."""
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
-    record = {"event": {"id": event.get("id"), "version": detail.get("ModelPackageVersion"),
-                        "status": detail.get("ModelApprovalStatus"), "time": event.get("time")}}
-    if event.get("source") != "aws.sagemaker" or event.get("detail-type") != DETAIL_TYPE:
-        return {**record, "action": "ignored", "reason": f"not a {DETAIL_TYPE} event"}
-    if detail.get("ModelPackageGroupName") != group:
-        return {**record, "action": "ignored", "reason": f"an event of group {detail.get('ModelPackageGroupName')!r}, not {group!r}"}
-    return {**record, **reconcile(sm, group, endpoint, role_arn, instance_type, wait_seconds)}
-
-
-def _change(record: dict[str, Any]) -> str:
-    """What a run did to the endpoint, e.g. ``endpoint ml-pipeline-endpoint updated to v2 (was v1)``."""
-    action, version, endpoint = record["action"], record.get("serving"), record["endpoint"]
-    if action == "created":
-        return f"endpoint {endpoint} created with v{version}"
-    if action == "recreated":
-        return f"endpoint {endpoint} was Failed ({record['failure']}): deleted and created again with v{version}"
-    was = _version_of(record["previous"])
-    return f"endpoint {endpoint} updated to v{version} (was {f'v{was}' if was else record['previous']})"
-
-
-def _skipped_because(record: dict[str, Any]) -> str:
-    """Why one event changed nothing, in words shared by every event skipped for the same reason."""
-    action = record["action"]
-    if action == "ignored":
-        return f"ignored, {record['reason']}"
-    if action == "nothing approved":
-        return f"no version is approved, so the endpoint is left as it is ({record['config'] or 'none yet'})"
-    version = record["deploying"] if action == "in progress" else record.get("serving")
-    return f"the endpoint already serves or is moving to v{version}, the newest approved (duplicate or stale events)"
-
-
-def describe(record: dict[str, Any]) -> str:
-    """One line saying what was done for one event, e.g. ``v2 Rejected → endpoint ml-pipeline-endpoint updated to v1 (was v2)``."""
-    event = record.get("event") or {}
-    head = f"v{event.get('version')} {event.get('status')}"
-    return f"{head} → {_change(record) if record['action'] in CHANGED else _skipped_because(record)}"
+    return version_of(config), config
 
 
 def summary(records: list[dict[str, Any]], queue: str = NAME) -> list[str]:
@@ -281,8 +70,8 @@ def summary(records: list[dict[str, Any]], queue: str = NAME) -> list[str]:
     """
     if not records:
         return [f"no events waiting in the queue {queue}"]
-    lines = [_change(r) for r in records if r["action"] in CHANGED]
-    skipped = Counter(_skipped_because(r) for r in records if r["action"] not in CHANGED)
+    lines = [change_line(r) for r in records if r["action"] in CHANGED]
+    skipped = Counter(skip_reason(r) for r in records if r["action"] not in CHANGED)
     total = sum(skipped.values())
     if total:
         lead = f"the other {total}" if lines else f"{total}"
@@ -297,31 +86,16 @@ def status_line(sm, endpoint: str = ENDPOINT) -> str:
     if desc is None:
         return f"endpoint {endpoint} does not exist yet: no version has been approved"
     status, config = desc["EndpointStatus"], desc.get("EndpointConfigName")
-    version = f"version {_version_of(config)}" if _version_of(config) else f"config {config}"
+    version = f"version {version_of(config)}" if version_of(config) else f"config {config}"
     if status == "Updating":
-        moving = _heading_to(desc)
-        target = f"version {_version_of(moving)}" if _version_of(moving) else moving
+        moving = heading_to(desc)
+        target = f"version {version_of(moving)}" if version_of(moving) else moving
         return f"endpoint {endpoint} serves {version} until {target} is in service (Updating)"
     if status == "Creating":
         return f"endpoint {endpoint} is Creating with {version}: it answers once InService"
     if status == "Failed":
         return f"endpoint {endpoint} is Failed: {desc.get('FailureReason')}"
     return f"endpoint {endpoint} serves {version} ({status}, config {config})"
-
-
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The Lambda function's entry point; settings come from its environment variables.
-
-    A busy endpoint is waited for while the function has time left (its timeout is 15 minutes, an endpoint
-    update on AWS takes 5 to 10); after that the error makes Lambda retry the event later.
-    """
-    import boto3
-
-    remaining = context.get_remaining_time_in_millis() / 1000 if hasattr(context, "get_remaining_time_in_millis") else 60
-    record = handle(event, boto3.client("sagemaker"), os.environ.get("GROUP", GROUP), os.environ.get("ENDPOINT", ENDPOINT),
-                    os.environ["ROLE_ARN"], os.environ.get("INSTANCE_TYPE", INSTANCE_TYPE), max(0.0, remaining - 30))
-    print(json.dumps({**record, "summary": describe(record)}))  # one line in CloudWatch Logs per event
-    return record
 
 
 def drain_once(session, group: str = GROUP, endpoint: str = ENDPOINT, role_arn: str = "",
@@ -334,8 +108,6 @@ def drain_once(session, group: str = GROUP, endpoint: str = ENDPOINT, role_arn: 
     run, once its visibility timeout (``wait_seconds`` + 30 s) has passed.
     """
     from botocore.exceptions import ClientError
-
-    from helpers.errors import WorkshopError  # local mode only: the Lambda function never drains a queue
 
     sqs, sm = session.client("sqs"), session.client("sagemaker")
     try:
@@ -385,8 +157,6 @@ def subscribe(session, group: str = GROUP, name: str = NAME) -> str:
 def unsubscribe(session, name: str = NAME) -> list[str]:
     """Delete the rule ``name`` (its targets first) and the queue ``name``; what was deleted, as sentences."""
     from botocore.exceptions import ClientError
-
-    from helpers.kit.eventbridge import delete_rule  # local mode only, as drain_once
 
     sqs = session.client("sqs")
     done = [f"deleted rule {name}"] if delete_rule(session.client("events"), name) else []

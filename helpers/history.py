@@ -239,13 +239,3 @@ def table(found: list[dict[str, Any]], reviewer: bool = False):
         "via": [e["via"] for e in found],
     })
     return styled_table(shown, wrap=["reason"], fold=["from → to", "via"]).hide(axis="index")
-
-
-def text(found: list[dict[str, Any]]) -> str:
-    """The entries as aligned text lines, for a terminal."""
-    lines = [f"{'when':<29} {'v':>3}  {'change':<12} {'from -> to':<46} {'by':<34} reason"]
-    for e in found:
-        move = f"{e['from'] or '-'} -> {e['to']}"
-        by = (e["by"] or "unknown").split(":")[-1]
-        lines.append(f"{e['when']:<29} {e['version']:>3}  {change_label(e):<12} {move:<46} {by:<34} {e['reason'] or ''}")
-    return "\n".join(lines)

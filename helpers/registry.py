@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from .errors import WorkshopError, error_code, says_missing
-from .registry_checks import (check_approval_status, check_group_name, validate_customer_metadata, verify_artifact,
+from .kit.registry_checks import (check_approval_status, check_group_name, validate_customer_metadata, verify_artifact,
                               verify_metrics)
 
 
@@ -89,9 +89,9 @@ def require_group(sm, group: str, notebook: str | None = None) -> None:
     """Stop with one sentence (:class:`~helpers.errors.NotReadyError`) if ``group`` is missing: a notebook run out of order.
 
     In a workshop notebook (``notebook``, else the one this kernel runs) the sentence names every notebook still
-    to run before it and the command that catches up (:func:`helpers.progress.group_missing`).
+    to run before it and the command that catches up (:func:`helpers.kit.progress.group_missing`).
     """
-    from . import progress
+    from .kit import progress
 
     if not group_exists(sm, group):
         raise progress.group_missing(group, sm.meta.region_name, notebook)

@@ -1,5 +1,6 @@
 """What several test modules share: one inference specification, a tarball builder, the registry rule tests'
-target, the session's recorded logs, and small helpers for a backend of a test's own.
+target, the session's recorded logs, small helpers for a backend of a test's own, and Chromium and JupyterLab
+as a learner has them.
 
 A plain module, not a test module: test modules import it (``import support``, ``from support import ...``);
 the fixtures built on it are in ``conftest.py``, which no test module imports. Helpers are imported inside
@@ -16,6 +17,7 @@ import signal
 import tarfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -244,3 +246,92 @@ def error_of(call, *args, **kwargs) -> tuple[str, str]:
     with pytest.raises(ClientError) as err:
         call(*args, **kwargs)
     return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
+
+
+# ---- a browser and JupyterLab, as a learner has them (Debian's Chromium through Playwright) ----------------
+
+CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_or_skip() -> str:
+    """Debian's Chromium, with Playwright to drive it; skips the test without them (fails it under CI=true)."""
+    import importlib.util
+    import shutil
+
+    import pytest
+
+    found = next((c for c in CHROMIUM_PATHS if os.path.exists(c)), None) or shutil.which("chromium")
+    if found and importlib.util.find_spec("playwright") is not None:
+        return found
+    message = ("no Chromium/Playwright here: install Debian's chromium (sudo apt-get install chromium) and "
+               "`pip install -e '.[test]'`")
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but {message}")
+    pytest.skip(message)
+
+
+@contextmanager
+def chromium():
+    """A headless Chromium (Playwright's ``Browser``), closed afterwards."""
+    path = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def jupyterlab(tmp: Path, *extra: str):
+    """JupyterLab on 127.0.0.1 with a token, on a copy of the English notebooks in ``tmp``; yields (base URL, token).
+
+    Its own config and data folders (no "news?" toast over a notebook), its kernels on the tests' backend.
+    """
+    import secrets
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    import pytest
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = secrets.token_hex(16)
+    settings = tmp / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_DATA_DIR=str(tmp / "data"),
+               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
+    shutil.copytree(REPO / "notebooks", tmp / "notebooks", ignore=shutil.ignore_patterns("vi"))
+    log = tmp / "jupyterlab.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip", "127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp / 'notebooks'}",
+         f"--LabApp.workspaces_dir={tmp / 'workspaces'}", "--allow-root", *extra],
+        stdout=open(log, "wb"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("JupyterLab did not start: " + log.read_text()[-2000:])
+                time.sleep(0.3)
+        yield base, token
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

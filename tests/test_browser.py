@@ -1,100 +1,34 @@
 """The dashboard in a real browser: JupyterLab headless, Debian's Chromium driven by Playwright.
 
-Runs notebook 05 with Run All, clicks the dashboard's Approve for a pending version, and checks the
-registry. Keeps a screenshot at build/test-output/dashboard.png. Without Chromium the test is skipped
+Runs notebooks 00-05, registers a third version, opens 06 in JupyterLab with Run All, clicks the
+dashboard's Approve for the pending version, and checks the registry. Keeps a screenshot at build/test-output/dashboard.png. Without Chromium the test is skipped
 with a message on a learner's machine; under CI=true a missing browser is a failure.
 """
 
 from __future__ import annotations
-
-import os
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from helpers import aws, registry
 from helpers.kit import notebook_runner
 from helpers.model import pipeline
+from support import REPO, chromium, chromium_or_skip, jupyterlab
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "build" / "test-output"
 GROUP = "ml-pipeline-model-group"
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-
-
-def _chromium() -> str | None:
-    found = next((c for c in CHROMIUM_CANDIDATES if os.path.exists(c)), None) or shutil.which("chromium")
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        found = None
-    return found
-
-
-def _require_browser() -> str:
-    path = _chromium()
-    if path:
-        return path
-    message = ("no Chromium/Playwright here: install Debian's chromium (sudo apt-get install chromium) and "
-               "`pip install -e '.[test]'` to run the browser test")
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {message}")
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
-def jupyterlab(clean_backend, tmp_path):
-    """JupyterLab on 127.0.0.1 with a token, its kernels pointed at the tests' backend."""
-    port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_DATA_DIR=str(tmp_path / "data"),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(REPO / "notebooks", notebooks)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip", "127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
-         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--allow-root"],
-        stdout=open(tmp_path / "jupyterlab.log", "wb"), stderr=subprocess.STDOUT, env=env, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2).read()
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("JupyterLab did not start: " + (tmp_path / "jupyterlab.log").read_text()[-2000:])
-    yield base, token
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+def lab(clean_backend, tmp_path):
+    """JupyterLab on a copy of the notebooks, its kernels pointed at the tests' backend."""
+    with jupyterlab(tmp_path / "lab") as running:
+        yield running
 
 
-def test_dashboard_approve_in_a_real_browser(jupyterlab, tmp_path):
-    chromium = _require_browser()
-    from playwright.sync_api import sync_playwright
-
+def test_dashboard_approve_in_a_real_browser(lab, tmp_path):
+    chromium_or_skip()  # before the notebooks run: without a browser there is nothing to check
     # Two registered and approved versions (notebooks 00-05), plus a third one waiting for approval.
     for name in ("00_setup", "01_create_model_package_group", "02_register_v1_from_s3",
                  "03_attach_metadata_and_metrics", "04_compare_versions", "05_review_and_approve"):
@@ -109,14 +43,9 @@ def test_dashboard_approve_in_a_real_browser(jupyterlab, tmp_path):
         CustomerMetadataProperties={"model_name": "ml-pipeline-model-v3", registry.SHA256_KEY: v2.sha256},
     )
 
-    base, token = jupyterlab
+    base, token = lab
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=chromium, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             page.goto(f"{base}/lab/tree/06_roll_back_and_history.ipynb?token={token}")
@@ -149,8 +78,6 @@ def test_dashboard_approve_in_a_real_browser(jupyterlab, tmp_path):
         except Exception:
             page.screenshot(path=str(OUTPUT / "dashboard-failure.png"), full_page=True)
             raise
-        finally:
-            browser.close()
 
     desc = registry.describe_version(sm, f"{GROUP}/3")
     assert desc["ModelApprovalStatus"] == "Approved"

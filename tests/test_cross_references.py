@@ -135,7 +135,7 @@ def test_every_notebook_step_and_module_named_exists_and_is_the_right_one():
 
 def test_the_checks_catch_what_they_are_for():
     """The scanner itself, on the mistakes it exists for."""
-    assert not module_exists("helpers.fidelity") and module_exists("helpers.progress.require")
+    assert not module_exists("helpers.fidelity") and module_exists("helpers.kit.progress.require")
     assert module_exists("helpers.local_backend.validation") and module_exists("helpers.errors.NotReadyError")
     text = "so that 08 deletes only a bucket the workshop made; notebook 05 (`06_roll_back_and_history`)"
     assert [m.group(1) for m in FACTS[0][0].finditer(text)] == ["08"]
@@ -147,7 +147,7 @@ def test_the_checks_catch_what_they_are_for():
 
 
 def test_the_kits_notebook_list_is_the_folder():
-    from helpers import progress
+    from helpers.kit import progress
 
     assert list(progress.NOTEBOOKS) == sorted(STEMS)
     assert set(progress.NEEDS) == STEMS and all(set(needs) <= STEMS for needs in progress.NEEDS.values())

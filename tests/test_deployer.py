@@ -440,13 +440,13 @@ def test_the_deployer_policy_allows_every_call_it_makes_and_nothing_more(worksho
     assert iam.granted_actions(policy) - used == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
 
 
-def test_deployer_py_runs_alone_as_the_lambda_handler(workshop, tmp_path):
-    """The function's zip holds deployer.py only; its handler runs without the kit (``import helpers`` would
+def test_the_engine_runs_alone_as_the_lambda_handler(workshop, tmp_path):
+    """The function's zip holds the deployer's engine, endpoint_reconciler.py, only; its handler runs without the kit (``import helpers`` would
     fail) on the event SageMaker sent, with the settings from environment variables, and deploys."""
     with zipfile.ZipFile(io.BytesIO(deployer_lambda.package())) as archive:
-        assert archive.namelist() == ["deployer.py"]
+        assert archive.namelist() == ["endpoint_reconciler.py"]
         archive.extractall(tmp_path)
-    module = ast.parse((tmp_path / "deployer.py").read_text())
+    module = ast.parse((tmp_path / "endpoint_reconciler.py").read_text())
     top = {a.name.split(".")[0] for n in module.body if isinstance(n, ast.Import) for a in n.names}
     top |= {n.module.split(".")[0] for n in module.body if isinstance(n, ast.ImportFrom) and n.module}
     assert top <= {"__future__", "collections", "json", "os", "re", "time", "typing", "urllib"}, top
@@ -454,8 +454,8 @@ def test_deployer_py_runs_alone_as_the_lambda_handler(workshop, tmp_path):
     (event,) = take_events(workshop)
     env = {**aws.cli_env(), "GROUP": GROUP, "ENDPOINT": ENDPOINT, "ROLE_ARN": workshop["role"],
            "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
-    script = ("import json, sys; sys.modules['helpers'] = None; import deployer; "
-              "print(json.dumps(deployer.lambda_handler(json.load(sys.stdin), None)))")
+    script = ("import json, sys; sys.modules['helpers'] = None; import endpoint_reconciler; "
+              "print(json.dumps(endpoint_reconciler.lambda_handler(json.load(sys.stdin), None)))")
     proc = subprocess.run([sys.executable, "-c", script], input=json.dumps(event), capture_output=True, text=True,
                           cwd=tmp_path, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -483,7 +483,7 @@ def test_the_lambda_install_and_uninstall(workshop):
     inline = json.loads(inline) if isinstance(inline, str) else inline
     assert inline == iam.document("deployer", account=ACCOUNT, region=REGION, group=GROUP, role_name=ROLE)
     function = lam.get_function(FunctionName=deployer.NAME)["Configuration"]
-    assert (function["Runtime"], function["Handler"], function["Role"]) == ("python3.12", "deployer.lambda_handler", role["Arn"])
+    assert (function["Runtime"], function["Handler"], function["Role"]) == ("python3.12", "endpoint_reconciler.lambda_handler", role["Arn"])
     assert function["Environment"]["Variables"] == {"GROUP": GROUP, "ENDPOINT": ENDPOINT, "ROLE_ARN": workshop["role"],
                                                     "INSTANCE_TYPE": "ml.t2.medium"}
     assert function["Timeout"] == 900, "time to wait for an endpoint that is busy with an update (minutes on AWS)"

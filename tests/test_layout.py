@@ -118,3 +118,37 @@ def test_no_test_module_imports_conftest_or_another_test_module():
                        for name in imports(path) if name.split(".")[0] == "conftest" or name.startswith("test_"))
     assert offenders == [], "move what they share to tests/support.py (or a conftest.py fixture)"
 
+
+
+# The size guide: a module a newcomer reads in one sitting. The backend's modules are smaller still, each
+# one job (state, wire format, routing) of one resource family.
+BACKEND_LINES, OTHER_LINES = 200, 250
+
+
+def test_every_module_keeps_to_the_size_guide():
+    benchmarks = HELPERS.parent / "benchmarks"
+    over = {}
+    for path in [*HELPERS.rglob("*.py"), *benchmarks.rglob("*.py")]:
+        limit = BACKEND_LINES if BACKEND in path.parents else OTHER_LINES
+        lines = len(path.read_text().splitlines())
+        if lines > limit:
+            over[str(path.relative_to(HELPERS.parent))] = f"{lines} lines (guide: {limit})"
+    assert over == {}
+
+
+def test_the_package_docstring_maps_the_tree():
+    """The top of ``helpers/`` holds the lessons and the package's face; everything else is in a subpackage,
+    and the map in ``helpers/__init__.py`` names every module where it is (a newcomer reads the tree from it)."""
+    import re
+
+    import helpers
+
+    words = set(re.findall(r"[a-z0-9_]+", helpers.__doc__))
+    top = sorted(p.stem for p in HELPERS.glob("*.py") if p.stem != "__init__")
+    assert len(top) <= 16, f"{len(top)} modules at the top of helpers/: {top}"
+    subpackages = sorted(p.parent.name for p in HELPERS.glob("*/__init__.py") if p.parent != BACKEND)
+    assert {f"{name}/" for name in subpackages} <= set(re.findall(r"[a-z_]+/", helpers.__doc__))
+    unnamed = [name for name in top if name not in words]
+    unnamed += [f"{package}/{p.stem}" for package in subpackages for p in (HELPERS / package).glob("*.py")
+                if p.stem != "__init__" and p.stem not in words]
+    assert unnamed == [], "name these in helpers/__init__.py's map"

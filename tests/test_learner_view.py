@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import aws, compare, history, progress
+from helpers import aws, compare, history
+from helpers.__main__ import history_text, versions_text
 from helpers.errors import BackendNotRunning, NotConfirmed, NotReadyError, WorkshopError
-from helpers.kit import notebook_runner
+from helpers.kit import notebook_runner, progress
 from support import BUCKET, make_group
 
 REPO = Path(__file__).resolve().parent.parent
@@ -144,7 +145,7 @@ def test_a_decision_taken_again_reads_as_a_re_approval():
     found = [entry("approval", "PendingManualApproval", "Approved"), entry("approval", "Approved", "Approved", "Rollback from v2"),
              entry("approval", "Rejected", "Rejected"), entry("stage", "Archived/Retired", "Production/Approved")]
     assert [history.change_label(e) for e in found] == ["approval", "re-approval", "re-rejection", "stage"]
-    assert "re-approval" in history.text(found).splitlines()[2]
+    assert "re-approval" in history_text(found).splitlines()[2]
     shown = history.table(found)
     assert list(shown.data.columns) == ["when (UTC)", "version", "change", "from → to", "reason", "via"]
     assert shown.data["when (UTC)"].tolist()[0] == "2026-01-01 00:00:01"
@@ -173,7 +174,7 @@ def test_tables_show_every_word_of_a_reason(clean_backend):
     entries = [{"when": "2026-01-01T00:00:01.000+00:00", "version": 1, "change": "approval", "from": "PendingManualApproval",
                 "to": "Approved", "by": None, "reason": LONG, "via": "kit"}]
     assert LONG in history.table(entries).to_html() and LONG in repr(history.table(entries))
-    assert LONG in compare.text_table(frame), "the terminal table keeps the reason too"
+    assert LONG in versions_text(frame), "the terminal table (python -m helpers versions) keeps the reason too"
 
 
 def test_the_approved_label_sits_on_no_data_point(clean_backend):

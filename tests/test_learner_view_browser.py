@@ -22,25 +22,17 @@ Without Chromium the tests are skipped with a message; under CI=true a missing b
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from support import REPO, chromium, chromium_or_skip, jupyterlab
+
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO / "build" / "screenshots"
 WIDTH, HEIGHT = 1280, 900
-CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 NOTEBOOKS = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 RUN_TIMEOUT_MS = 120_000
 # The one table cell pandas cuts with "..." (its 50-character column width): 03's metadata table shows the
@@ -135,20 +127,6 @@ TO_TOP = """() => { const outer = jupyterapp.shell.currentWidget.node.querySelec
                   outer.scrollTop = 0; }"""
 
 
-def _browser() -> str:
-    found = next((c for c in CHROMIUM if os.path.exists(c)), None) or shutil.which("chromium")
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        found = None
-    if found:
-        return found
-    message = "no Chromium/Playwright here: install Debian's chromium and `pip install -e '.[test]'`"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {message}")
-    pytest.skip(message)
-
-
 class Lab:
     """One JupyterLab page; opens, runs and closes one notebook at a time."""
 
@@ -193,53 +171,14 @@ class Lab:
 @pytest.fixture(scope="module")
 def lab(local_backend, tmp_path_factory):
     """JupyterLab on a copy of the notebooks, its kernels on the tests' backend, open in one page at 1280x900."""
-    chromium = _browser()
-    from playwright.sync_api import sync_playwright
-
-    tmp = tmp_path_factory.mktemp("lab")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    token = secrets.token_hex(16)
-    settings = tmp / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)  # no "news?" toast over the notebook, and no request for news
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_DATA_DIR=str(tmp / "data"),
-               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
-    shutil.copytree(REPO / "notebooks", tmp / "notebooks", ignore=shutil.ignore_patterns("vi"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip", "127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp / 'notebooks'}",
-         f"--LabApp.workspaces_dir={tmp / 'workspaces'}", "--LabApp.expose_app_in_browser=True", "--allow-root"],
-        stdout=open(tmp / "jupyterlab.log", "wb"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("JupyterLab did not start: " + (tmp / "jupyterlab.log").read_text()[-2000:])
-                time.sleep(0.3)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, headless=True,
-                                         args=["--no-sandbox", "--disable-gpu"])
+    chromium_or_skip()
+    with jupyterlab(tmp_path_factory.mktemp("lab"), "--LabApp.expose_app_in_browser=True") as (base, token):
+        with chromium() as browser:
             page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
             page.goto(f"{base}/lab?token={token}")
             page.wait_for_function("() => window.jupyterapp", timeout=120_000)
             page.evaluate("() => jupyterapp.restored")
-            try:
-                yield Lab(page, base, token)
-            finally:
-                browser.close()
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            yield Lab(page, base, token)
 
 
 def _errors(cells: list[dict]) -> list[tuple[int, dict]]:

@@ -1,4 +1,4 @@
-"""helpers.registry, the kit's writes to the Model Registry: each bad input (helpers.registry_checks) is
+"""helpers.registry, the kit's writes to the Model Registry: each bad input (helpers.kit.registry_checks) is
 refused with one sentence before anything is written; a changed artifact cannot be approved; the same
 artifact registered twice is one version.
 """

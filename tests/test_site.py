@@ -25,7 +25,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -36,10 +35,10 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from support import REPO, chromium
+
 SCREENSHOTS = REPO / "build" / "screenshots"
 BUILD_SCRIPT = REPO / "website" / "build.py"
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 SEARCHED = "ModelApprovalStatus"
 
 _spec = importlib.util.spec_from_file_location("workshop_site_build", BUILD_SCRIPT)
@@ -124,11 +123,6 @@ def base_url(built_site):
 
 @pytest.fixture(scope="module")
 def browser_context(base_url):
-    chromium = next((c for c in CHROMIUM_CANDIDATES if os.path.exists(c)), None) or shutil.which("chromium")
-    if not chromium or importlib.util.find_spec("playwright") is None:
-        _missing("no Chromium/Playwright here: sudo apt-get install chromium, and `pip install -e '.[test]'`")
-    from playwright.sync_api import sync_playwright
-
     outside: list[str] = []
 
     def only_the_site(route):
@@ -139,18 +133,12 @@ def browser_context(base_url):
             outside.append(url)
             route.abort()
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=chromium, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.add_init_script(OPEN_SHADOW_ROOTS)
         context.route("**/*", only_the_site)
         context.outside = outside
         yield context
-        browser.close()
 
 
 def _page_with_error_log(context):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from helpers import aws, config, registry
-from helpers.kit import notebook_runner, translations
+from helpers.kit import notebook_runner, translation_rules, translations
 
 REPO = Path(__file__).resolve().parent.parent
 ENGLISH = translations.english_notebooks()
@@ -172,7 +172,7 @@ def test_a_removed_english_cell_leaves_an_orphan_to_delete(tree, capsys):
     ("<details><summary>Solution</summary>\nx\n</details>", "<summary>Lời giải</summary>\nx", "<details> count differs"),
 ])
 def test_a_translation_that_breaks_a_rule_is_named(english, translated, problem):
-    assert problem in translations.structure_problems(english, translated)
+    assert problem in translation_rules.structure_problems(english, translated)
 
 
 def test_translated_diagram_labels_and_transition_words_are_allowed():
@@ -180,7 +180,7 @@ def test_translated_diagram_labels_and_transition_words_are_allowed():
                "stateDiagram-v2\n  A --> B: roll back or withdraw\n```")
     translated = ('```mermaid\nflowchart LR\n  a["nhóm gói mô hình"] -->|đăng ký một phiên bản| b\n'
                   "stateDiagram-v2\n  A --> B: quay lui hoặc rút lại\n```")
-    assert translations.structure_problems(english, translated) == []
+    assert translation_rules.structure_problems(english, translated) == []
 
 
 # ---- the Vietnamese notebooks, run ----------------------------------------------------------------------

@@ -2,10 +2,11 @@
 
 :func:`install` creates what the function needs, each with the least privilege of ``data/iam/``:
 the role ``ml-pipeline-deployer-role`` (only Lambda may assume it, for this account; its inline policy
-is ``deployer-policy.json``), the function ``ml-pipeline-deployer`` (``deployer.py`` zipped alone, the
-runtime's boto3), the permission for this rule only to invoke it, and the rule with the function as
-its target. Whoever runs it needs ``deployer-admin-policy.json``. :func:`uninstall` removes it all; the
-role only if it carries the workshop tag, as for the execution role.
+is ``deployer-policy.json``), the function ``ml-pipeline-deployer`` (the deployer's engine,
+``endpoint_reconciler.py``, zipped alone; the runtime's boto3), the permission for this rule only to
+invoke it, and the rule with the function as its target. Whoever runs it needs
+``deployer-admin-policy.json``. :func:`uninstall` removes it all; the role only if it carries the
+workshop tag, as for the execution role.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .. import deployer
 from ..aws import identity
 from ..config import TAG, created_by_workshop
 from ..errors import WorkshopError, error_code
+from ..kit import endpoint_reconciler
 from ..kit.eventbridge import delete_rule
 from ..setup.execution_role import delete_workshop_role
 
@@ -27,18 +29,18 @@ ROLE_NAME = "ml-pipeline-deployer-role"
 POLICY_NAME = "workshop-deployer"
 FUNCTION = deployer.NAME
 RUNTIME = "python3.12"
-HANDLER = "deployer.lambda_handler"
+HANDLER = "endpoint_reconciler.lambda_handler"
 PERMISSION_ID = "invoked-by-the-deployer-rule"
 TIMEOUT_SECONDS = 900  # Lambda's longest: a busy endpoint (an update takes 5-10 min on AWS) is waited for, not dropped
 
 
 def package() -> bytes:
-    """The function's code: ``deployer.py`` alone, as a zip archive built in memory."""
+    """The function's code: ``helpers/kit/endpoint_reconciler.py`` alone, as a zip archive built in memory."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        info = zipfile.ZipInfo("deployer.py", date_time=(2020, 1, 1, 0, 0, 0))  # same bytes every time
+        info = zipfile.ZipInfo("endpoint_reconciler.py", date_time=(2020, 1, 1, 0, 0, 0))  # same bytes every time
         info.external_attr = 0o644 << 16
-        archive.writestr(info, Path(deployer.__file__).read_bytes())
+        archive.writestr(info, Path(endpoint_reconciler.__file__).read_bytes())
     return buffer.getvalue()
 
 

@@ -35,7 +35,7 @@ def notebooks(folder: Path | None = None) -> list[Path]:
 def _kernel_named(path: Path):
     """Start kernels meanwhile with ``JPY_SESSION_NAME`` set to ``path``, as JupyterLab does for the notebook it opens.
 
-    The kit reads it (:func:`helpers.progress.current_notebook`) to name the notebooks still to run before this one.
+    The kit reads it (:func:`helpers.kit.progress.current_notebook`) to name the notebooks still to run before this one.
     """
     before = os.environ.get("JPY_SESSION_NAME")
     os.environ["JPY_SESSION_NAME"] = str(path)
@@ -94,10 +94,10 @@ def run_workshop(
     """Run the notebooks in order (``only`` those named, else all but ``skip``), one line per notebook.
 
     ``until`` (a number such as ``"06"``, or a name) runs 00 up to and including that notebook: the catch-up
-    command a notebook run too early names (:func:`helpers.progress.catch_up_command`). ``confirm_aws`` is passed
+    command a notebook run too early names (:func:`helpers.kit.progress.catch_up_command`). ``confirm_aws`` is passed
     to ``00_setup`` only: with ``WORKSHOP_BACKEND=aws`` it confirms the account.
     """
-    from ..progress import notebook_name
+    from .progress import notebook_name
 
     if only and until:
         raise WorkshopError("Give either the notebooks to run (--only) or the last one to run (--until), not both.")

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import lifecycle, registry, registry_checks
+from .. import lifecycle, registry
 from ..errors import NotReadyError, WorkshopError, error_code
+from ..kit import registry_checks
 
 ALGORITHM = "XGBoost"
 CREATED_BY = "Lambda Preprocessing Pipeline"

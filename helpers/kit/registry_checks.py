@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from .errors import WorkshopError
+from ..errors import WorkshopError
 
 APPROVAL_STATUSES = ("PendingManualApproval", "Approved", "Rejected")
 METADATA_MAX_ENTRIES = 50
@@ -77,7 +77,7 @@ def check_group_name(group: str) -> str:
 def verify_artifact(s3, uri: str, expected_sha256: str | None = None) -> str:
     """Check the artifact at ``uri``: it exists, is a gzip tar holding ``xgboost-model``, and (if given)
     still has the sha256 recorded at registration. Returns its sha256; raises WorkshopError."""
-    from .model import artifacts
+    from ..model import artifacts
 
     data = artifacts.read_object(s3, uri)
     artifacts.inspect_tarball(data)
@@ -93,7 +93,7 @@ def verify_artifact(s3, uri: str, expected_sha256: str | None = None) -> str:
 
 def verify_metrics(s3, uri: str) -> dict[str, Any]:
     """The model-quality JSON at ``uri``, checked for SageMaker's shape; WorkshopError otherwise."""
-    from .model import artifacts, model_quality
+    from ..model import artifacts, model_quality
 
     raw = artifacts.read_object(s3, uri)
     try:

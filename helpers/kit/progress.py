@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from . import config
-from .errors import NotReadyError, says_missing
+from .. import config
+from ..errors import NotReadyError, says_missing
 
 NOTEBOOKS = ("00_setup", "01_create_model_package_group", "02_register_v1_from_s3", "03_attach_metadata_and_metrics",
              "04_compare_versions", "05_review_and_approve", "06_roll_back_and_history", "07_deploy_approved_version",
@@ -67,7 +67,7 @@ class _Look:
     """The account as the checks read it: clients and the group's versions, each fetched once."""
 
     def __init__(self, session, group: str, bucket: str | None, role_name: str):
-        from .aws import workshop_bucket
+        from ..aws import workshop_bucket
 
         self.session, self.group, self.role_name = session, group, role_name
         self.bucket = workshop_bucket(session, bucket)
@@ -108,7 +108,7 @@ class _Look:
 
 
 def _setup(look: _Look) -> str | None:
-    from .setup.execution_role import find_execution_role
+    from ..setup.execution_role import find_execution_role
 
     s3 = look.client("s3")
     if look.missing(lambda: s3.head_bucket(Bucket=look.bucket)):
@@ -144,7 +144,7 @@ def _metadata(look: _Look) -> str | None:
 
 
 def _reviewed(look: _Look) -> str | None:
-    from .deployer import NAME
+    from ..deployer import NAME
 
     for number in (1, 2):
         summary = look.versions().get(number)
@@ -213,7 +213,7 @@ def group_missing(group: str, region: str | None = None, notebook: str | None = 
     """The error for a missing model package group: in a workshop notebook, every notebook still to run before it."""
     notebook = notebook or current_notebook()
     if notebook and notebook != NOTEBOOKS[0]:
-        from .aws import session
+        from ..aws import session
 
         still = missing(session(region), notebook, group)
         if still:
