@@ -221,8 +221,9 @@ def plot_metrics(frame, versions: list[int] | None = None, ax=None):
         low, high = ax.get_ylim()
         ax.set_yticks([t for t in ax.get_yticks() if low <= t <= high])  # no score ticks in the label's band
         ax.set_ylim(low, high + (high - low) * 0.25)
-        ax.annotate(f"approved: v{approved}", (approved, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -4),
-                    textcoords="offset points", ha="left", va="top", color="#2e7d32", fontsize="small")
+        last = approved == xs[-1]  # then the label goes left of the marker, not over the legend beside the axes
+        ax.annotate(f"approved: v{approved}", (approved, 1.0), xycoords=("data", "axes fraction"), xytext=(-4 if last else 4, -4),
+                    textcoords="offset points", ha="right" if last else "left", va="top", color="#2e7d32", fontsize="small")
     ax.set_xticks(xs)
     ax.set_xticklabels([f"v{x}" for x in xs])
     ax.set_xlabel("version")

@@ -1,54 +1,52 @@
 """The dashboard in a real browser: JupyterLab headless, Debian's Chromium driven by Playwright.
 
-Runs notebooks 00-05, registers a third version, opens 06 in JupyterLab with Run All, clicks the
-dashboard's Approve for the pending version, and checks the registry. Keeps a screenshot at build/test-output/dashboard.png. Without Chromium the test is skipped
-with a message on a learner's machine; under CI=true a missing browser is a failure.
+A group with two approved versions and a pending one; a notebook holding the dashboard (06's) opened in
+JupyterLab and run with Run All; the dashboard's Approve clicked for the pending version, then the registry
+and the kit's record checked. Keeps a screenshot at build/test-output/dashboard.png. Without Chromium the
+test is skipped with a message on a learner's machine; under CI=true a missing browser is a failure.
 """
 
 from __future__ import annotations
 
+import nbformat
 import pytest
 
-from helpers import aws, registry
-from helpers.kit import notebook_runner
-from helpers.model import pipeline
-from support import REPO, chromium, chromium_or_skip, jupyterlab
+from helpers import audit, aws, registry
+from support import BUCKET, REPO, chromium, chromium_or_skip, jupyterlab, make_group
 
 pytestmark = pytest.mark.browser
 
 OUTPUT = REPO / "build" / "test-output"
-GROUP = "ml-pipeline-model-group"
+GROUP = "dashboard-group"
 
 
 @pytest.fixture
 def lab(clean_backend, tmp_path):
     """JupyterLab on a copy of the notebooks, its kernels pointed at the tests' backend."""
-    with jupyterlab(tmp_path / "lab") as running:
-        yield running
+    with jupyterlab(tmp_path / "lab") as (base, token):
+        yield base, token, tmp_path / "lab" / "notebooks"
 
 
 def test_dashboard_approve_in_a_real_browser(lab, tmp_path):
-    chromium_or_skip()  # before the notebooks run: without a browser there is nothing to check
-    # Two registered and approved versions (notebooks 00-05), plus a third one waiting for approval.
-    for name in ("00_setup", "01_create_model_package_group", "02_register_v1_from_s3",
-                 "03_attach_metadata_and_metrics", "04_compare_versions", "05_review_and_approve"):
-        notebook_runner.run_notebook(REPO / "notebooks" / f"{name}.ipynb", tmp_path / "prep")
+    chromium_or_skip()
+    # Two approved versions and a third waiting for approval, each with its model-quality JSON in S3; the
+    # dashboard in a notebook of its own (06 shows the same dashboard: the learner walk runs 06 in the browser).
+    make_group(3, GROUP)
     session = aws.session()
     sm, s3 = session.client("sagemaker"), session.client("s3")
-    v2 = pipeline.prepare_model(session, "ml-pipeline-bucket", "v2")
-    sm.create_model_package(
-        ModelPackageGroupName=GROUP, ModelPackageDescription="ML pipeline v3 candidate",
-        InferenceSpecification=registry.inference_specification("example/image:1", v2.artifact_uri),
-        ModelApprovalStatus="PendingManualApproval", ModelMetrics=registry.model_metrics(v2.metrics_uri),
-        CustomerMetadataProperties={"model_name": "ml-pipeline-model-v3", registry.SHA256_KEY: v2.sha256},
-    )
+    for version in (1, 2):
+        audit.change_status(session, BUCKET, GROUP, version, "Approved", "reviewed before the test", reviewer="test")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import helpers\nfrom helpers.dashboard import dashboard\n\n"
+        f"dashboard(helpers.session(), {BUCKET!r}, {GROUP!r})")])
+    nbformat.write(notebook, lab[2] / "dashboard.ipynb")
 
-    base, token = lab
+    base, token, _ = lab
     OUTPUT.mkdir(parents=True, exist_ok=True)
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(f"{base}/lab/tree/06_roll_back_and_history.ipynb?token={token}")
+            page.goto(f"{base}/lab/tree/dashboard.ipynb?token={token}")
             page.wait_for_selector(".jp-Notebook", timeout=120_000)
             select_kernel = page.locator(".jp-Dialog .jp-mod-accept:has-text('Select')")
             try:  # JupyterLab asks which kernel to start for a notebook it has not opened before
@@ -82,8 +80,6 @@ def test_dashboard_approve_in_a_real_browser(lab, tmp_path):
     desc = registry.describe_version(sm, f"{GROUP}/3")
     assert desc["ModelApprovalStatus"] == "Approved"
     assert desc["ApprovalDescription"] == "Reviewed in the browser test"
-    from helpers import audit
-
-    last = audit.records(s3, "ml-pipeline-bucket", GROUP)[-1]
+    last = audit.records(s3, BUCKET, GROUP)[-1]
     assert (last["version"], last["from"], last["to"]) == (3, "PendingManualApproval", "Approved")
     assert (OUTPUT / "dashboard.png").stat().st_size > 10_000

@@ -177,13 +177,16 @@ def test_tables_show_every_word_of_a_reason(clean_backend):
     assert LONG in versions_text(frame), "the terminal table (python -m helpers versions) keeps the reason too"
 
 
-def test_the_approved_label_sits_on_no_data_point(clean_backend):
+@pytest.mark.parametrize("approved", [2, 3])
+def test_the_approved_label_sits_on_no_data_point_and_inside_the_axes(clean_backend, approved):
+    """Beside its marker, over no data point, and inside the axes: the legend stands right of them, so a label
+    running out of the axes (the newest version approved, the one 06 asks a learner to look at) covers it."""
     import matplotlib
 
     matplotlib.use("Agg")
     make_group(3)
     sm = aws.client("sagemaker")
-    for version in (1, 3):
+    for version in (1, approved):
         arn = sm.describe_model_package(ModelPackageName=f"g/{version}")["ModelPackageArn"]
         sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
     frame = compare.versions_frame(aws.session(), "g", progress=False)
@@ -194,8 +197,11 @@ def test_the_approved_label_sits_on_no_data_point(clean_backend):
     (label,) = ax.texts
     box = label.get_window_extent(renderer).expanded(1.05, 1.2)
     points = [ax.transData.transform(xy) for line in ax.lines[: len(compare.METRIC_COLUMNS)] for xy in line.get_xydata()]
-    assert label.get_text() == "approved: v3"
+    assert label.get_text() == f"approved: v{approved}"
     assert not any(box.contains(x, y) for x, y in points), "the label covers a data point"
+    axes = ax.get_window_extent(renderer)
+    assert axes.x0 <= label.get_window_extent(renderer).x0 and label.get_window_extent(renderer).x1 <= axes.x1, \
+        "the label runs out of the axes, over the legend"
 
 
 def test_the_dashboard_shows_versions_side_by_side(clean_backend):

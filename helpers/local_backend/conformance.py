@@ -32,11 +32,12 @@ _SCALARS: dict[str, tuple[type, ...]] = {
 }
 
 
-@functools.lru_cache(maxsize=1)
-def _model():
+@functools.lru_cache(maxsize=2)
+def _model(service: str = "sagemaker"):
+    """botocore's model of ``service``, read once (reading it takes longer than any check)."""
     import botocore.session
 
-    return botocore.session.get_session().get_service_model("sagemaker")
+    return botocore.session.get_session().get_service_model(service)
 
 
 def check(operation: str, body: dict) -> list[str]:
@@ -65,9 +66,7 @@ def error_check(body: dict) -> list[str]:
 def runtime_check(status: str, headers: list[tuple[str, str]], payload: bytes) -> list[str]:
     """Problems of a ``sagemaker-runtime`` InvokeEndpoint answer (REST-JSON): the output's header members on
     success; on error, an error shape of the operation, its HTTP status, and only its members in the body."""
-    import botocore.session
-
-    operation = botocore.session.get_session().get_service_model("sagemaker-runtime").operation_model("InvokeEndpoint")
+    operation = _model("sagemaker-runtime").operation_model("InvokeEndpoint")
     named = {k.lower(): v for k, v in headers}
     if status.startswith("2"):
         return [f"InvokeEndpoint: header {member.serialization['name']} missing" for name, member
