@@ -82,12 +82,14 @@ workshop: setup
 	@$(PY) -m helpers registry
 
 # PYTEST_ARGS: extra pytest options (the benchmark passes --durations to time these same commands).
+# XDIST: the tests spread over the cores, a backend per worker (tests/conftest.py); XDIST= runs them in one process.
+XDIST ?= -n auto --dist loadgroup
 test: setup-test
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	$(PY) -m pytest tests $(XDIST) $(PYTEST_ARGS)
 
 # The quick loop while developing (under a minute): everything but notebook runs, the browser and slow tests.
 test-fast: setup-test
-	$(PY) -m pytest tests -m "not notebooks and not browser and not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest tests -m "not notebooks and not browser and not slow" $(XDIST) $(PYTEST_ARGS)
 
 bench: setup-test
 	$(PY) -m benchmarks.run $(BENCH_ARGS)

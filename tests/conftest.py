@@ -35,6 +35,7 @@ from support import conformance_log, netlog_path, read_jsonl
 REPO = Path(__file__).resolve().parent.parent
 GUARD_DIR = REPO / "tests" / "guard"
 _STATE: dict[str, str] = {}
+ROOT_VAR = "WORKSHOP_TEST_ROOT"  # the controller's state dir, for pytest-xdist workers
 
 
 def _guard_this_process() -> None:
@@ -78,12 +79,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput") or _STATE or against_aws(config):
+    """The session's state dir, offline settings and guard. Under pytest-xdist each worker gets its own state
+    dir (so its own backend) inside the controller's, where the controller reads every worker's logs."""
+    if _STATE or against_aws(config):
         return
-    state_dir = tempfile.mkdtemp(prefix="workshop-test-backend-")
-    _STATE["dir"] = state_dir
+    if config.getoption("dist", "no") == "loadgroup" and int(pytest.__version__.split(".")[0]) >= 9:
+        raise pytest.UsageError("pytest-xdist 3.8 ignores --dist loadgroup's groups under pytest 9 (pytest-xdist issue "
+                                "#1386), so tests that share a workshop run would run apart: install the tested pytest "
+                                "(make setup-test), or run the tests in one process (make test XDIST=).")
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    root = os.environ.get(ROOT_VAR) if worker else None
+    state_dir = tempfile.mkdtemp(prefix=f"{worker}-", dir=root) if root else tempfile.mkdtemp(prefix="workshop-test-backend-")
+    _STATE.update(dir=state_dir, worker=worker or "")
     support.SESSION["dir"] = Path(state_dir)
     _offline_environment(state_dir)
+    if not worker:
+        os.environ[ROOT_VAR] = state_dir  # the workers xdist starts inherit it
     (Path(state_dir) / "oplogs").mkdir()
     os.environ["WORKSHOP_NETLOG"] = str(Path(state_dir) / "netlog.jsonl")
     os.environ["WORKSHOP_CONFORMANCE_LOG"] = str(Path(state_dir) / "conformance.jsonl")
@@ -92,13 +103,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if not _STATE:
+    if not _STATE or _STATE["worker"]:  # the controller (or the only process) reads every worker's logs
         return
-    refused = [r for r in read_jsonl(netlog_path()) if not r["ok"]]
+    root = Path(_STATE["dir"])
+    refused = [r for path in sorted(root.rglob(netlog_path().name)) for r in read_jsonl(path) if not r["ok"]]
     if refused:
         print(f"\nnetwork guard: {len(refused)} attempt(s) to leave loopback during the tests, e.g. {refused[:3]}")
         session.exitstatus = 1
-    bad = [r for r in read_jsonl(conformance_log()) if r["problems"]]
+    bad = [r for path in sorted(root.rglob(conformance_log().name)) for r in read_jsonl(path) if r["problems"]]
     if bad:
         print(f"\noutput conformance: {len(bad)} response(s) of the local backend do not match botocore's "
               f"output shapes, e.g. {bad[:3]}")
@@ -111,7 +123,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     from helpers.kit import backend
 
     backend.stop()
-    shutil.rmtree(_STATE.pop("dir"), ignore_errors=True)
+    if not _STATE["worker"]:  # a worker's folder stays for the controller to read; the controller removes all
+        shutil.rmtree(_STATE["dir"], ignore_errors=True)
+    _STATE.clear()
     support.SESSION.pop("dir", None)
 
 

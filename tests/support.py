@@ -10,6 +10,7 @@ AWS library.
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
@@ -19,6 +20,8 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 # The tests' own folder (state dir of the tests' backend, recorded logs), set by conftest.py's pytest_configure.
@@ -36,6 +39,10 @@ UNVERSIONED_SPEC = {**SPEC, "SupportedTransformInstanceTypes": ["ml.m5.large"],
                     "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large"]}
 
 # AWS mode as a SageMaker Studio user (test_aws_mode.py); the policy coverage test reads that run's recording.
+# make test spreads the tests over the machine's cores (pytest-xdist, --dist loadgroup): the tests of one group
+# run on one worker, in order. This one: the workshop runs whose AWS calls are recorded (the local sequence, the
+# Studio run) and the tests that read those recordings; on another worker they would be run a second time.
+RECORDED = pytest.mark.xdist_group("recorded-workshop")
 STUDIO_REGION = "eu-west-1"
 STUDIO_ROLE = "AmazonSageMaker-ExecutionRole-20261126T101500"
 
@@ -44,14 +51,15 @@ STAGE_GROUP = "stage-group"
 
 
 def tar_gz(members: dict[str, bytes]) -> bytes:
-    """A gzip-compressed tar archive holding these regular files (name -> bytes)."""
+    """A gzip-compressed tar archive holding these regular files (name -> bytes); the same bytes every time
+    (no time in the gzip header), so a test parametrized with one has the same id in every process."""
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+    with tarfile.open(fileobj=buf, mode="w") as tar:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+    return gzip.compress(buf.getvalue(), mtime=0)
 
 
 def settled_endpoint(sm, name: str, timeout: float = 30.0) -> dict:
@@ -240,7 +248,6 @@ class Target:
 
 def error_of(call, *args, **kwargs) -> tuple[str, str]:
     """The error code and message of a call that must fail with a ClientError."""
-    import pytest
     from botocore.exceptions import ClientError
 
     with pytest.raises(ClientError) as err:
@@ -260,7 +267,6 @@ def chromium_or_skip() -> str:
     import importlib.util
     import shutil
 
-    import pytest
 
     found = next((c for c in CHROMIUM_PATHS if os.path.exists(c)), None) or shutil.which("chromium")
     if found and importlib.util.find_spec("playwright") is not None:
@@ -299,7 +305,6 @@ def jupyterlab(tmp: Path, *extra: str):
     import sys
     import urllib.request
 
-    import pytest
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -17,7 +17,7 @@ import helpers
 from helpers import aws
 from helpers.kit import backend, notebook_runner
 from helpers.errors import NotConfirmed, WorkshopError
-from support import ACCOUNT, STUDIO_REGION, STUDIO_ROLE, oplog_path
+from support import ACCOUNT, RECORDED, STUDIO_REGION, STUDIO_ROLE, oplog_path
 
 pytestmark = pytest.mark.notebooks
 
@@ -101,6 +101,7 @@ def _studio_credentials() -> tuple[str, dict[str, str]]:
                          "AWS_SESSION_TOKEN": creds["SessionToken"]}
 
 
+@RECORDED
 def test_the_whole_workshop_in_studio_mode(aws_mode, tmp_path):
     """00 (confirmed) to 09 as a Studio user: own region and bucket, the Studio role discovered, kept after 09."""
     role_arn, creds = _studio_credentials()

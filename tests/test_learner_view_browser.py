@@ -29,7 +29,8 @@ import pytest
 
 from support import REPO, chromium, chromium_or_skip, jupyterlab
 
-pytestmark = pytest.mark.browser
+# One JupyterLab and one page for the module: its tests stay on one worker (make test's pytest-xdist).
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("lab")]
 
 SCREENSHOTS = REPO / "build" / "screenshots"
 WIDTH, HEIGHT = 1280, 900

@@ -20,7 +20,7 @@ from helpers.kit import backend, notebook_runner
 from helpers.model import artifacts
 from helpers.errors import WorkshopError
 from iam_model import Account, needs
-from support import BUCKET, REPO, STUDIO_REGION, STUDIO_ROLE, netlog_path, oplog_path, read_jsonl
+from support import BUCKET, RECORDED, REPO, STUDIO_REGION, STUDIO_ROLE, netlog_path, oplog_path, read_jsonl
 
 pytestmark = pytest.mark.notebooks
 
@@ -168,6 +168,7 @@ def registry_view() -> dict:
     return view
 
 
+@RECORDED
 class TestWorkshopSequence:
     """00 to 09 in order (00-08 twice over), one test per notebook checking the registry as it leaves it.
 
@@ -512,6 +513,7 @@ def recorded_runs(local_backend, tmp_path_factory):
         assert proc.returncode == 0, proc.stdout[-3000:]
 
 
+@RECORDED
 def test_the_shipped_policies_allow_every_workshop_call_and_nothing_more(recorded_runs):
     """Every call of the recorded runs (local 00-09, 00-08 twice, and AWS mode as a Studio role) is allowed
     by the registrar, approver, operator or role-admin policy, and those grant no action the runs did not use."""
@@ -643,6 +645,7 @@ def test_committed_outputs_are_what_the_notebooks_print_now(clean_backend, tmp_p
     assert aws.client("sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"] == []
 
 
+@RECORDED
 def test_no_process_of_the_tests_left_loopback(recorded_runs):
     """The guard saw the kernels, the CLI and the servers talk to the local backend, and nothing else."""
     log = read_jsonl(netlog_path())

@@ -37,6 +37,9 @@ import pytest
 
 from support import REPO, chromium
 
+# The site is built once for the module: its tests stay on one worker (make test's pytest-xdist).
+pytestmark = pytest.mark.xdist_group("site")
+
 SCREENSHOTS = REPO / "build" / "screenshots"
 BUILD_SCRIPT = REPO / "website" / "build.py"
 SEARCHED = "ModelApprovalStatus"

@@ -38,8 +38,9 @@ def _is_loopback(host: str) -> bool:
 
 
 def _install_net_guard(path: str) -> None:
-    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
-    real_getaddrinfo = socket.getaddrinfo
+    # Installed again in one process (a pytest-xdist worker gets its own log): wrap the real functions, not the guard.
+    real = getattr(socket, "workshop_unguarded", None) or (socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo)
+    real_connect, real_connect_ex, real_getaddrinfo = real
 
     def check(sock, address):
         if sock.family not in (socket.AF_INET, socket.AF_INET6):
@@ -67,6 +68,7 @@ def _install_net_guard(path: str) -> None:
 
     socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
     socket.getaddrinfo = getaddrinfo
+    socket.workshop_unguarded = real
     socket.workshop_unguarded_connect = real_connect  # for the one test that must probe another address
 
 
