@@ -60,6 +60,20 @@ def test_papermill_still_sees_the_error_and_stops_with_it(tmp_path):
     assert first["metadata"]["papermill"]["status"] == "failed" and second["outputs"] == []
 
 
+def test_a_kernel_that_stops_answering_stops_the_run_with_a_sentence(tmp_path, monkeypatch):
+    """A cell still running after the local limit (a kernel that left its request unread looks the same as one
+    that sleeps): the run stops with one sentence naming the notebook and the file to look at, not for ever."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import time\ntime.sleep(30)")]
+    nbformat.write(nb, tmp_path / "silent.ipynb")
+    monkeypatch.setattr(notebook_runner, "LOCAL_CELL_SECONDS", 1)
+    with pytest.raises(WorkshopError, match=r"^silent.ipynb got no answer from its kernel for 1 s in one cell.*run it "
+                                            r"again; .*silent.ipynb shows the cell it stopped at.$"):
+        notebook_runner.run_notebook(tmp_path / "silent.ipynb", tmp_path / "out")
+
+
 def test_the_sentence_names_every_notebook_still_to_run_and_the_command(clean_backend):
     session = aws.session()
     with pytest.raises(NotReadyError) as err:

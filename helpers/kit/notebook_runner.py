@@ -16,6 +16,11 @@ from .. import config
 from ..errors import WorkshopError
 
 WORKSHOP_SKIP = ("09_cleanup",)  # make workshop leaves the registry populated for exploring
+# Locally no cell takes more than seconds (on AWS an endpoint takes minutes: no limit there). A cell still
+# running after this has a kernel that stopped answering: ipykernel 7 can leave a request unread while it is
+# idle (ipykernel issue #1554), seen once in 06's dashboard cell under a loaded machine. A run then stops with
+# a sentence instead of waiting for ever.
+LOCAL_CELL_SECONDS = 300
 
 
 @dataclass
@@ -52,6 +57,7 @@ def run_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | None
                  cwd: Path | None = None) -> NotebookRun:
     """Execute one notebook (in ``cwd``, else its own folder); raise :class:`WorkshopError` naming the failing cell."""
     import papermill as pm
+    from nbclient.exceptions import CellTimeoutError
     from papermill.exceptions import PapermillExecutionError
 
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -73,7 +79,14 @@ def run_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | None
                 # graceful stop waited for Python to tear down every module it had imported (0.2-0.9 s per
                 # notebook, the SDK's the slowest); nothing the notebooks write waits for the kernel's exit.
                 shutdown_kernel="immediate",
+                execution_timeout=LOCAL_CELL_SECONDS if config.backend_mode() == "local" else None,
             )
+    except CellTimeoutError:
+        raise WorkshopError(
+            f"{path.name} got no answer from its kernel for {LOCAL_CELL_SECONDS} s in one cell, where locally a cell "
+            f"takes seconds, so the kernel stopped answering (a known Jupyter kernel hang): run it again; {out} "
+            "shows the cell it stopped at."
+        ) from None
     except PapermillExecutionError as exc:
         raise WorkshopError(
             f"{path.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}) with "
