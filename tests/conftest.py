@@ -2,6 +2,7 @@
 
 The tests never use the learner's backend (``.workshop/``): before anything runs, the session gets
 its own state dir and a backend on a free port, which notebook kernels started by the tests inherit.
+Under pytest-xdist (``make test``) each worker is such a session, its folder inside the controller's.
 
 Every Python process the tests start (notebook kernels, the ``aws`` CLI, nbval, JupyterLab) loads
 ``tests/guard/sitecustomize.py`` through ``PYTHONPATH``: it logs each outgoing connection to
