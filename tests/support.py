@@ -271,10 +271,14 @@ def chromium_or_skip() -> str:
     found = next((c for c in CHROMIUM_PATHS if os.path.exists(c)), None) or shutil.which("chromium")
     if found and importlib.util.find_spec("playwright") is not None:
         return found
-    message = ("no Chromium/Playwright here: install Debian's chromium (sudo apt-get install chromium) and "
-               "`pip install -e '.[test]'`")
+    missing("no Chromium/Playwright here: install Debian's chromium (sudo apt-get install chromium) and "
+            "`pip install -e '.[test]'`")
+
+
+def missing(message: str, details: str = "") -> None:
+    """A tool the test needs is not here: skipped with ``message`` on a learner's machine, a failure under CI=true."""
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {message}")
+        pytest.fail(f"CI=true but {message}" + (f":\n{details}" if details else ""))
     pytest.skip(message)
 
 

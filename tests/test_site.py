@@ -23,7 +23,6 @@ import functools
 import http.server
 import importlib.util
 import json
-import os
 import re
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-from support import REPO, chromium
+from support import REPO, chromium, missing
 
 # The site is built once for the module: its tests stay on one worker (make test's pytest-xdist).
 pytestmark = pytest.mark.xdist_group("site")
@@ -55,12 +54,6 @@ OPEN_SHADOW_ROOTS = """
 const attach = Element.prototype.attachShadow;
 Element.prototype.attachShadow = function (init) { return attach.call(this, { ...init, mode: "open" }); };
 """
-
-
-def _missing(message: str):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {message}")
-    pytest.skip(message)
 
 
 _notebook = site_build.notebook_of
@@ -97,9 +90,9 @@ def test_the_home_page_keeps_links_only_to_what_the_site_has():
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory) -> Path:
     if importlib.util.find_spec("mkdocs_jupyter") is None or importlib.util.find_spec("material") is None:
-        _missing("the site's packages are not installed: `make site` (or pip install -e '.[site]')")
+        missing("the site's packages are not installed: `make site` (or pip install -e '.[site]')")
     if not site_build.MERMAID.exists():
-        _missing(f"no vendored mermaid at {site_build.MERMAID}: `make site` (website/build.py --vendor) fetches it")
+        missing(f"no vendored mermaid at {site_build.MERMAID}: `make site` (website/build.py --vendor) fetches it")
     folder = tmp_path_factory.mktemp("site")
     started = time.monotonic()
     result = subprocess.run([sys.executable, str(BUILD_SCRIPT), "--out", str(folder / "site"),
